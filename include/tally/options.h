@@ -1,0 +1,69 @@
+// Options: how a tally database is opened and how it behaves.
+//
+// Fields are split as in LevelDB: those that shape the data on disk are recorded in the database
+// when it is created and checked on every later open (a mismatch is InvalidArgument); those that
+// only affect behaviour or performance may change from one open to the next.
+//
+// Thread-safety: plain values.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace tally {
+
+inline constexpr int64_t kMicrosPerSecond = 1000000;
+inline constexpr int64_t kMicrosPerMinute = 60 * kMicrosPerSecond;
+inline constexpr int64_t kMicrosPerHour = 60 * kMicrosPerMinute;
+inline constexpr int64_t kMicrosPerDay = 24 * kMicrosPerHour;
+
+struct Options {
+  // ---- Behaviour -------------------------------------------------------------------------------
+
+  // Create the database when the directory holds none. Default: true.
+  bool create_if_missing = true;
+
+  // Fail with InvalidArgument when a database already exists at the path. Default: false.
+  bool error_if_exists = false;
+
+  // Open without the right to write: Append, Flush and Compact return NotSupported. Several
+  // read-only opens may sit beside one writer (in another process); each sees what was acknowledged
+  // before it opened (call DB::Refresh to see later appends). Default: false.
+  bool read_only = false;
+
+  // fsync the write-ahead log before Append returns. Without it an acknowledged append survives a
+  // crash of the process (the log is in the kernel's page cache) but not a power loss.
+  // Default: false.
+  bool sync_each_append = false;
+
+  // How long, in event time, an event id is remembered for deduplication: an event whose id was
+  // seen on an event at most this much older than the newest event stored is a duplicate.
+  // Default: 7 days.
+  int64_t dedup_window_us = 7 * kMicrosPerDay;
+
+  // ---- Performance -----------------------------------------------------------------------------
+
+  // The in-memory head is written out as blocks once it holds this many bytes of events.
+  // Default: 64 MiB.
+  size_t head_flush_bytes = 64u << 20;
+
+  // ... or once its oldest unflushed append is this old (wall clock), so that a quiet database
+  // does not keep its recent events only in the log. 0 disables the age trigger. Default: 60 s.
+  int64_t head_flush_age_us = 60 * kMicrosPerSecond;
+
+  // Compaction merges a series' adjacent blocks in one block window up to this many rows.
+  // Default: 65536.
+  uint32_t compact_block_rows = 65536;
+
+  // RocksDB block cache size in bytes. Default: 64 MiB.
+  size_t block_cache_bytes = 64u << 20;
+
+  // ---- On-disk shape (recorded at creation, checked on open) -----------------------------------
+
+  // Raw events are stored in blocks that never cross a multiple of this span (UTC, from the epoch),
+  // which bounds where a time-range scan has to look and lets retention drop whole blocks.
+  // Default: 1 day. REQUIRES: > 0.
+  int64_t block_window_us = kMicrosPerDay;
+};
+
+}  // namespace tally
