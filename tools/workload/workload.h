@@ -1,0 +1,2 @@
+// Placeholder replaced by the synthetic workload generator.
+#pragma once
