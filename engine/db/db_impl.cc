@@ -1,0 +1,507 @@
+#include "engine/db/db_impl.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <unordered_set>
+
+#include <rocksdb/write_batch.h>
+
+#include "engine/codec/coding.h"
+#include "engine/ingest/validate.h"
+#include "engine/series/series_key.h"
+#include "engine/store/layout.h"
+#include "engine/util/status_macros.h"
+
+namespace tally {
+
+Result<std::unique_ptr<DB>> DB::Open(const std::string& path, const Options& options) {
+  return db::DBImpl::Open(path, options);
+}
+
+namespace db {
+namespace {
+
+using store::Family;
+
+// Appends larger than this are refused: one append is one log record and one RocksDB write.
+constexpr size_t kMaxAppendEvents = 1u << 20;
+
+int64_t WallClockMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Fixed64Value(uint64_t v) {
+  std::string out;
+  codec::PutFixed64(&out, v);
+  return out;
+}
+
+EventRow RowOf(const UsageEvent& e) {
+  return EventRow{e.timestamp_us, e.input_tokens, e.output_tokens, e.latency_us, e.outcome, e.cost_micros,
+                  e.event_id};
+}
+
+// Releases a RocksDB snapshot when the scope ends.
+class SnapshotHolder {
+ public:
+  SnapshotHolder(rocksdb::DB* db, const rocksdb::Snapshot* snapshot) : db_(db), snapshot_(snapshot) {}
+  ~SnapshotHolder() { db_->ReleaseSnapshot(snapshot_); }
+  SnapshotHolder(const SnapshotHolder&) = delete;
+  SnapshotHolder& operator=(const SnapshotHolder&) = delete;
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snapshot_;
+};
+
+Status CheckDirectory(const std::string& path, const Options& options, bool* exists) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::file_status st = fs::status(path, ec);
+  if (fs::exists(st) && !fs::is_directory(st)) return Status::InvalidArgument(path + " is not a directory");
+  *exists = fs::exists(fs::path(path) / "CURRENT", ec);
+  if (*exists) {
+    if (options.error_if_exists) return Status::InvalidArgument("a database already exists at " + path);
+    std::vector<std::string> families;
+    rocksdb::Status s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &families);
+    if (!s.ok()) return store::FromRocks(s, "open " + path);
+    for (std::string_view needed : {store::kSeriesFamily, store::kLogFamily, store::kBlocksFamily,
+                                    store::kDedupFamily}) {
+      if (std::find(families.begin(), families.end(), needed) == families.end()) {
+        return Status::InvalidArgument(path + " holds a RocksDB database that is not a tally database");
+      }
+    }
+    return Status::OK();
+  }
+  if (options.read_only || !options.create_if_missing) return Status::NotFound("no tally database at " + path);
+  if (fs::exists(st) && !fs::is_empty(path, ec)) {
+    return Status::InvalidArgument(path + " is not empty and holds no tally database");
+  }
+  fs::create_directories(path, ec);
+  if (ec) return Status::IOError("cannot create " + path + ": " + ec.message());
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<DB>> DBImpl::Open(const std::string& path, const Options& options) {
+  if (options.block_window_us < 0) return Status::InvalidArgument("block_window_us must not be negative");
+  if (options.dedup_window_us < 0) return Status::InvalidArgument("dedup_window_us must not be negative");
+  bool exists = false;
+  TALLY_RETURN_IF_ERROR(CheckDirectory(path, options, &exists));
+  std::unique_ptr<DBImpl> db(new DBImpl(path, options));
+  TALLY_ASSIGN_OR_RETURN(db->store_, store::RocksStore::Open(path, options));
+  TALLY_RETURN_IF_ERROR(db->LoadMeta(!exists));
+  TALLY_RETURN_IF_ERROR(db->LoadSeries());
+  TALLY_RETURN_IF_ERROR(db->ReplayLog());
+  if (!options.read_only) db->flusher_ = std::thread([raw = db.get()] { raw->FlusherLoop(); });
+  return std::unique_ptr<DB>(std::move(db));
+}
+
+DBImpl::~DBImpl() {
+  {
+    std::lock_guard lock(flusher_mu_);
+    stopping_ = true;
+  }
+  flusher_cv_.notify_all();
+  if (flusher_.joinable()) flusher_.join();
+}
+
+Status DBImpl::LoadMeta(bool created) {
+  rocksdb::DB* rdb = store_->db();
+  auto* meta = store_->cf(Family::kMeta);
+  std::string value;
+  rocksdb::Status s = rdb->Get(rocksdb::ReadOptions(), meta, store::kMetaFormatVersion, &value);
+  if (s.IsNotFound() && created && !options_.read_only) {
+    if (options_.block_window_us == 0) options_.block_window_us = kMicrosPerDay;
+    rocksdb::WriteBatch batch;
+    std::string version;
+    codec::PutFixed32(&version, store::kFormatVersion);
+    batch.Put(meta, store::kMetaFormatVersion, version);
+    batch.Put(meta, store::kMetaBlockWindow, Fixed64Value(static_cast<uint64_t>(options_.block_window_us)));
+    batch.Put(meta, store::kMetaNextBlockSeq, Fixed64Value(0));
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    return store::FromRocks(rdb->Write(wo, &batch), "create " + path_);
+  }
+  if (s.IsNotFound()) return Status::InvalidArgument(path_ + " is not a tally database (no format version)");
+  TALLY_RETURN_IF_ERROR(store::FromRocks(s, "read format version"));
+  if (value.size() != 4) return Status::Corruption("format version record has " + std::to_string(value.size()) + " bytes");
+  uint32_t version = codec::DecodeFixed32(value.data());
+  if (version > store::kFormatVersion) {
+    return Status::NotSupported(path_ + " has format version " + std::to_string(version) +
+                                "; this build reads up to " + std::to_string(store::kFormatVersion));
+  }
+
+  auto read_fixed64 = [&](std::string_view key, uint64_t* out) -> Status {
+    std::string v;
+    rocksdb::Status rs = rdb->Get(rocksdb::ReadOptions(), meta, key, &v);
+    if (rs.IsNotFound()) return Status::NotFound(std::string(key));
+    TALLY_RETURN_IF_ERROR(store::FromRocks(rs, "read " + std::string(key)));
+    if (v.size() != 8) return Status::Corruption(std::string(key) + " record has " + std::to_string(v.size()) + " bytes");
+    *out = codec::DecodeFixed64(v.data());
+    return Status::OK();
+  };
+  uint64_t window = 0;
+  TALLY_RETURN_IF_ERROR(read_fixed64(store::kMetaBlockWindow, &window));
+  if (window == 0 || window > static_cast<uint64_t>(INT64_MAX)) return Status::Corruption("block window is " + std::to_string(window));
+  if (options_.block_window_us != 0 && static_cast<uint64_t>(options_.block_window_us) != window) {
+    return Status::InvalidArgument("block_window_us is " + std::to_string(window) + " in " + path_ +
+                                   " but " + std::to_string(options_.block_window_us) +
+                                   " in the options (it cannot change after creation; pass 0 to use the stored value)");
+  }
+  options_.block_window_us = static_cast<int64_t>(window);
+  TALLY_RETURN_IF_ERROR(read_fixed64(store::kMetaNextBlockSeq, &next_block_seq_));
+  uint64_t high_water = 0;
+  Status hs = read_fixed64(store::kMetaDedupHighWater, &high_water);
+  if (hs.ok()) {
+    dedup_high_water_ = static_cast<int64_t>(high_water);
+    store_->SetDedupExpiry(dedup_high_water_ - options_.dedup_window_us);
+  } else if (!hs.IsNotFound()) {
+    return hs;
+  }
+  return Status::OK();
+}
+
+Status DBImpl::LoadSeries() {
+  rocksdb::ReadOptions ro;
+  std::unique_ptr<rocksdb::Iterator> it(store_->db()->NewIterator(ro, store_->cf(Family::kSeries)));
+  const std::string prefix(1, store::kSeriesByIdTag);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (it->key().size() != 9) return Status::Corruption("series record key of " + std::to_string(it->key().size()) + " bytes");
+    uint64_t id = store::DecodeFixed64BE(it->key().data() + 1);
+    if (catalog_.FindById(id)) continue;  // known already (a read-only store catching up)
+    TALLY_RETURN_IF_ERROR(catalog_.Load(id, it->value().ToStringView()));
+  }
+  return store::FromRocks(it->status(), "read series");
+}
+
+Status DBImpl::ReplayLog() {
+  auto head = std::make_unique<head::Head>();
+  std::unique_ptr<rocksdb::Iterator> it(store_->db()->NewIterator(rocksdb::ReadOptions(), store_->cf(Family::kLog)));
+  std::vector<ingest::LogEntry> entries;
+  uint64_t last_seq = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key().size() != 8) return Status::Corruption("log key of " + std::to_string(it->key().size()) + " bytes");
+    uint64_t seq = store::DecodeFixed64BE(it->key().data());
+    Status s = ingest::DecodeLogRecord(it->value().ToStringView(), &entries);
+    if (!s.ok()) return s.WithContext("log record " + std::to_string(seq));
+    head->NoteLogRecord(seq);
+    for (const ingest::LogEntry& e : entries) {
+      std::optional<uint32_t> dense = catalog_.FindById(e.series_id);
+      if (!dense) return Status::Corruption("log record " + std::to_string(seq) + " names unknown series " + std::to_string(e.series_id));
+      head->Add(*dense, e.row, seq);
+    }
+    last_seq = seq;
+  }
+  TALLY_RETURN_IF_ERROR(store::FromRocks(it->status(), "read log"));
+  std::unique_lock lock(head_mu_);
+  active_ = std::move(head);
+  frozen_.reset();
+  next_log_seq_ = last_seq + 1;
+  if (!active_->empty()) active_since_us_ = WallClockMicros();
+  return Status::OK();
+}
+
+Status DBImpl::ResolveSeries(std::span<const UsageEvent> events, rocksdb::WriteBatch* batch,
+                             std::vector<uint32_t>* dense) {
+  dense->resize(events.size());
+  auto* family = store_->cf(Family::kSeries);
+  for (size_t i = 0; i < events.size(); ++i) {
+    series::EncodeSeriesKey(events[i], &key_scratch_);
+    std::optional<uint32_t> found = catalog_.Find(key_scratch_);
+    if (found) {
+      (*dense)[i] = *found;
+      continue;
+    }
+    TALLY_ASSIGN_OR_RETURN(uint32_t added, catalog_.Add(key_scratch_));
+    (*dense)[i] = added;
+    const series::CatalogEntry& entry = catalog_.at(added);
+    std::string id_be;
+    store::PutFixed64BE(&id_be, entry.id);
+    batch->Put(family, store::SeriesByKeyKey(entry.canonical_key), id_be);
+    batch->Put(family, store::SeriesByIdKey(entry.id), entry.canonical_key);
+    for (int l = 0; l < kLabelCount; ++l) {
+      batch->Put(family, store::PostingKey(static_cast<uint8_t>(l), entry.labels.values[l], entry.id), "");
+    }
+  }
+  return Status::OK();
+}
+
+Status DBImpl::FindDuplicates(std::span<const UsageEvent> events, std::vector<bool>* duplicate,
+                              int64_t high_water) {
+  duplicate->assign(events.size(), false);
+  std::unordered_set<uint64_t> in_batch;
+  std::vector<size_t> asked;
+  std::vector<std::string> keys;
+  for (size_t i = 0; i < events.size(); ++i) {
+    uint64_t id = events[i].event_id;
+    if (id == 0) continue;
+    if (!in_batch.insert(id).second) {
+      (*duplicate)[i] = true;
+      continue;
+    }
+    asked.push_back(i);
+    keys.push_back(store::DedupKey(id));
+  }
+  if (keys.empty()) return Status::OK();
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::ColumnFamilyHandle*> families(keys.size(), store_->cf(Family::kDedup));
+  std::vector<std::string> values;
+  std::vector<rocksdb::Status> found = store_->db()->MultiGet(rocksdb::ReadOptions(), families, slices, &values);
+  const int64_t remembered_from = high_water - options_.dedup_window_us;
+  for (size_t k = 0; k < found.size(); ++k) {
+    if (found[k].IsNotFound()) continue;
+    TALLY_RETURN_IF_ERROR(store::FromRocks(found[k], "read dedup record"));
+    if (values[k].size() != 8) {
+      return Status::Corruption("dedup record for event id " + std::to_string(events[asked[k]].event_id) +
+                                " has " + std::to_string(values[k].size()) + " bytes");
+    }
+    int64_t seen_at = static_cast<int64_t>(codec::DecodeFixed64(values[k].data()));
+    if (seen_at >= remembered_from) (*duplicate)[asked[k]] = true;
+  }
+  return Status::OK();
+}
+
+Status DBImpl::Append(std::span<const UsageEvent> events, AppendStats* stats) {
+  if (stats) *stats = AppendStats{};
+  if (store_->read_only()) return Status::NotSupported("Append on a read-only database");
+  if (events.empty()) return Status::OK();
+  if (events.size() > kMaxAppendEvents) {
+    return Status::InvalidArgument("an append holds at most " + std::to_string(kMaxAppendEvents) + " events, not " +
+                                   std::to_string(events.size()));
+  }
+  for (size_t i = 0; i < events.size(); ++i) TALLY_RETURN_IF_ERROR(ingest::ValidateEvent(events[i], i));
+
+  bool flush_now = false;
+  {
+    std::unique_lock lock(write_mu_);
+    if (!background_error_.ok()) return background_error_;
+    const size_t catalog_before = catalog_.size();
+    rocksdb::WriteBatch batch;
+    std::vector<uint32_t> dense;
+    Status s = ResolveSeries(events, &batch, &dense);
+    int64_t high_water = dedup_high_water_;
+    for (const UsageEvent& e : events) high_water = std::max(high_water, e.timestamp_us);
+    std::vector<bool> duplicate;
+    if (s.ok()) s = FindDuplicates(events, &duplicate, high_water);
+    if (!s.ok()) {
+      catalog_.TruncateTo(catalog_before);
+      return s;
+    }
+
+    log_builder_.Reset();
+    auto* dedup = store_->cf(Family::kDedup);
+    uint64_t duplicates = 0;
+    for (size_t i = 0; i < events.size(); ++i) {
+      if (duplicate[i]) {
+        ++duplicates;
+        continue;
+      }
+      const UsageEvent& e = events[i];
+      log_builder_.Add(dense[i], catalog_.at(dense[i]).id, RowOf(e));
+      if (e.event_id != 0) batch.Put(dedup, store::DedupKey(e.event_id), Fixed64Value(static_cast<uint64_t>(e.timestamp_us)));
+    }
+    if (stats) stats->duplicates = duplicates;
+    if (log_builder_.events() == 0) {  // every event was a duplicate: nothing to store
+      catalog_.TruncateTo(catalog_before);
+      return Status::OK();
+    }
+    const uint64_t seq = next_log_seq_;
+    batch.Put(store_->cf(Family::kLog), store::LogKey(seq), log_builder_.Finish());
+    if (high_water != dedup_high_water_) {
+      batch.Put(store_->cf(Family::kMeta), store::kMetaDedupHighWater, Fixed64Value(static_cast<uint64_t>(high_water)));
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = options_.sync_each_append;
+    s = store::FromRocks(store_->db()->Write(wo, &batch), "append");
+    if (!s.ok()) {
+      catalog_.TruncateTo(catalog_before);
+      return s;
+    }
+    ++next_log_seq_;
+    if (high_water != dedup_high_water_) {
+      dedup_high_water_ = high_water;
+      store_->SetDedupExpiry(high_water - options_.dedup_window_us);
+    }
+    {
+      std::unique_lock head_lock(head_mu_);
+      for (size_t i = 0; i < events.size(); ++i) {
+        if (!duplicate[i]) active_->Add(dense[i], RowOf(events[i]), seq);
+      }
+    }
+    if (active_since_us_ == 0) active_since_us_ = WallClockMicros();
+    if (stats) stats->accepted = events.size() - duplicates;
+    // Past twice the flush size the background flusher is falling behind: flush in this thread,
+    // which also throttles the appenders.
+    flush_now = active_->bytes() >= 2 * options_.head_flush_bytes;
+    if (!flush_now && HeadNeedsFlush()) {
+      std::lock_guard flusher_lock(flusher_mu_);
+      flush_requested_ = true;
+      flusher_cv_.notify_one();
+    }
+  }
+  if (flush_now) {
+    std::lock_guard lock(flush_mu_);
+    return FlushLocked(2 * options_.head_flush_bytes);
+  }
+  return Status::OK();
+}
+
+bool DBImpl::HeadNeedsFlush() const {
+  if (active_->log_records() == 0) return false;
+  if (active_->bytes() >= options_.head_flush_bytes) return true;
+  return options_.head_flush_age_us > 0 && active_since_us_ != 0 &&
+         WallClockMicros() - active_since_us_ >= options_.head_flush_age_us;
+}
+
+Status DBImpl::FlushLocked(uint64_t min_bytes) {
+  {
+    std::lock_guard lock(write_mu_);
+    if (!background_error_.ok()) return background_error_;
+    if (active_->log_records() == 0 || active_->bytes() < min_bytes) return Status::OK();
+    std::unique_lock head_lock(head_mu_);
+    frozen_ = std::move(active_);
+    active_ = std::make_unique<head::Head>();
+    active_since_us_ = 0;
+  }
+  // Encoding runs without locks: appends go on into the new active head, and readers read the
+  // frozen one, which nobody changes any more.
+  std::vector<head::EncodedBlock> blocks;
+  Status s = frozen_->EncodeBlocks(options_.block_window_us, &blocks);
+  if (s.ok()) {
+    rocksdb::WriteBatch batch;
+    auto* family = store_->cf(Family::kBlocks);
+    for (const head::EncodedBlock& b : blocks) {
+      batch.Put(family, store::BlockKey(catalog_.at(b.series_dense).id, b.window_start_us, next_block_seq_++), b.bytes);
+    }
+    batch.DeleteRange(store_->cf(Family::kLog), store::LogKey(frozen_->first_log_seq()),
+                      store::LogKey(frozen_->last_log_seq() + 1));
+    batch.Put(store_->cf(Family::kMeta), store::kMetaNextBlockSeq, Fixed64Value(next_block_seq_));
+    rocksdb::WriteOptions wo;
+    wo.sync = options_.sync_each_append;
+    std::unique_lock head_lock(head_mu_);
+    s = store::FromRocks(store_->db()->Write(wo, &batch), "flush");
+    if (s.ok()) frozen_.reset();
+  }
+  if (!s.ok()) {
+    // The frozen head's events are still in the log and still visible to reads; refuse further
+    // writes so that nothing newer lands behind a hole. Reopening replays the log.
+    std::lock_guard lock(write_mu_);
+    background_error_ = s.WithContext("flush failed; reopen the database");
+  }
+  return s;
+}
+
+void DBImpl::FlusherLoop() {
+  std::unique_lock lock(flusher_mu_);
+  while (!stopping_) {
+    // Waking once a second also serves the age trigger of a quiet database.
+    flusher_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || flush_requested_; });
+    if (stopping_) break;
+    bool due = flush_requested_;
+    flush_requested_ = false;
+    lock.unlock();
+    if (!due) {
+      std::lock_guard write_lock(write_mu_);
+      due = HeadNeedsFlush();
+    }
+    if (due) {
+      std::lock_guard flush_lock(flush_mu_);
+      (void)FlushLocked(0);  // a failure is kept in background_error_ and returned to writers
+    }
+    lock.lock();
+  }
+}
+
+Status DBImpl::Flush() {
+  if (store_->read_only()) return Status::NotSupported("Flush on a read-only database");
+  std::lock_guard lock(flush_mu_);
+  return FlushLocked(0);
+}
+
+Result<std::vector<SeriesInfo>> DBImpl::ListSeries(const SeriesFilter& filter) {
+  std::vector<SeriesInfo> out;
+  for (uint32_t dense : catalog_.Match(filter)) {
+    const series::CatalogEntry& e = catalog_.at(dense);
+    out.push_back(SeriesInfo{e.id, e.labels});
+  }
+  return out;
+}
+
+Status DBImpl::ReadBlockRows(const series::CatalogEntry& series, const TimeRange& range,
+                             const rocksdb::Snapshot* snapshot, std::vector<EventRow>* out) {
+  const int64_t from = std::max(range.from_us, kMinTimestampUs);
+  const int64_t to = std::min(range.to_us, kEndTimestampUs);
+  if (from >= to) return Status::OK();
+  const std::string lower = store::BlockKey(series.id, store::WindowStart(from, options_.block_window_us), 0);
+  const std::string upper = store::BlockKey(series.id, to, 0);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(store_->db()->NewIterator(ro, store_->cf(Family::kBlocks)));
+  thread_local codec::BlockColumns columns;
+  for (it->Seek(lower); it->Valid(); it->Next()) {
+    Status s = codec::DecodeBlock(it->value().ToStringView(), &columns);
+    if (!s.ok()) {
+      store::BlockKeyParts parts;
+      store::ParseBlockKey(it->key().ToStringView(), &parts);
+      return s.WithContext("series " + series.labels.ToString() + " (id " + std::to_string(series.id) +
+                           "), block of window " + std::to_string(parts.window_start_us) + " µs, seq " +
+                           std::to_string(parts.block_seq));
+    }
+    for (size_t i = 0; i < columns.size(); ++i) {
+      int64_t t = columns.timestamp_us[i];
+      if (t < from || t >= to) continue;
+      out->push_back(EventRow{t, columns.input_tokens[i], columns.output_tokens[i], columns.latency_us[i],
+                              static_cast<Outcome>(columns.outcome[i]), columns.cost_micros[i], columns.event_id[i]});
+    }
+  }
+  return store::FromRocks(it->status(), "read blocks of series " + series.labels.ToString());
+}
+
+Status DBImpl::ScanEvents(const SeriesFilter& filter, const TimeRange& range, const EventVisitor& visitor) {
+  std::vector<uint32_t> matched = catalog_.Match(filter);
+  if (matched.empty() || range.from_us >= range.to_us) return Status::OK();
+  std::vector<std::vector<EventRow>> head_rows(matched.size());
+  const rocksdb::Snapshot* snapshot = nullptr;
+  {
+    std::shared_lock lock(head_mu_);
+    snapshot = store_->db()->GetSnapshot();
+    for (size_t i = 0; i < matched.size(); ++i) {
+      if (frozen_) frozen_->CollectRows(matched[i], range, &head_rows[i]);
+      active_->CollectRows(matched[i], range, &head_rows[i]);
+    }
+  }
+  SnapshotHolder hold(store_->db(), snapshot);
+  std::vector<EventRow> rows;
+  for (size_t i = 0; i < matched.size(); ++i) {
+    const series::CatalogEntry& entry = catalog_.at(matched[i]);
+    rows.clear();
+    TALLY_RETURN_IF_ERROR(ReadBlockRows(entry, range, snapshot, &rows));
+    rows.insert(rows.end(), head_rows[i].begin(), head_rows[i].end());
+    if (rows.empty()) continue;
+    // Blocks come in (window, flush) order and the head after them, so a stable sort by time keeps
+    // equal timestamps in the order they were appended.
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const EventRow& a, const EventRow& b) { return a.timestamp_us < b.timestamp_us; });
+    TALLY_RETURN_IF_ERROR(visitor(SeriesInfo{entry.id, entry.labels}, rows));
+  }
+  return Status::OK();
+}
+
+Status DBImpl::Refresh() {
+  if (!store_->read_only()) return Status::OK();
+  std::lock_guard flush_lock(flush_mu_);
+  std::lock_guard write_lock(write_mu_);
+  TALLY_RETURN_IF_ERROR(store::FromRocks(store_->db()->TryCatchUpWithPrimary(), "catch up with the writer"));
+  TALLY_RETURN_IF_ERROR(LoadSeries());
+  return ReplayLog();
+}
+
+}  // namespace db
+}  // namespace tally

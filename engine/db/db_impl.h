@@ -1,0 +1,94 @@
+// DBImpl: the DB of tally/db.h — the write path (log, head, flush), recovery, reads and compaction.
+//
+// Locks, always taken in this order:
+//   flush_mu_  one flush or compaction at a time;
+//   write_mu_  one append at a time (series resolution, dedup, log write, head insert), and the
+//              freeze of the head, so the log records a flush deletes are exactly those its frozen
+//              head holds;
+//   head_mu_   the heads' contents against readers: readers take it shared while they take their
+//              RocksDB snapshot and copy head rows, so a snapshot and the heads always agree — a
+//              flush writes its blocks and drops its frozen head under it exclusively.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/head/head.h"
+#include "engine/ingest/log_record.h"
+#include "engine/series/catalog.h"
+#include "engine/store/rocks_store.h"
+#include "tally/db.h"
+
+namespace tally::db {
+
+class DBImpl final : public DB {
+ public:
+  static Result<std::unique_ptr<DB>> Open(const std::string& path, const Options& options);
+  ~DBImpl() override;
+
+  Status Append(std::span<const UsageEvent> events, AppendStats* stats) override;
+  Status Flush() override;
+  Status Compact() override;
+  Result<std::vector<SeriesInfo>> ListSeries(const SeriesFilter& filter) override;
+  Status ScanEvents(const SeriesFilter& filter, const TimeRange& range, const EventVisitor& visitor) override;
+  Result<DbStats> GetStats() override;
+  Status Refresh() override;
+
+ private:
+  DBImpl(std::string path, const Options& options) : path_(std::move(path)), options_(options) {}
+
+  Status LoadMeta(bool created);
+  Status LoadSeries();
+  Status ReplayLog();
+
+  // Resolves (creating when new) the series of every event; new series records go into *batch.
+  Status ResolveSeries(std::span<const UsageEvent> events, rocksdb::WriteBatch* batch,
+                       std::vector<uint32_t>* dense);
+  // Marks in *duplicate the events whose id is already stored or repeats within the batch.
+  Status FindDuplicates(std::span<const UsageEvent> events, std::vector<bool>* duplicate, int64_t high_water);
+
+  // Freezes the active head (when it holds at least `min_bytes`) and writes it out as blocks.
+  Status FlushLocked(uint64_t min_bytes);  // REQUIRES: flush_mu_ held
+  void FlusherLoop();
+  bool HeadNeedsFlush() const;  // REQUIRES: write_mu_ held
+
+  // Reads the rows of one series in `range` from blocks (at `snapshot`) and appends them.
+  Status ReadBlockRows(const series::CatalogEntry& series, const TimeRange& range,
+                       const rocksdb::Snapshot* snapshot, std::vector<EventRow>* out);
+
+  const std::string path_;
+  Options options_;
+  std::unique_ptr<store::RocksStore> store_;
+  series::SeriesCatalog catalog_;
+
+  std::mutex flush_mu_;
+  std::mutex write_mu_;
+  std::shared_mutex head_mu_;
+  std::unique_ptr<head::Head> active_ = std::make_unique<head::Head>();
+  std::unique_ptr<head::Head> frozen_;  // being flushed; still read by queries
+
+  // Writer state (under write_mu_).
+  uint64_t next_log_seq_ = 1;
+  int64_t dedup_high_water_ = INT64_MIN;
+  int64_t active_since_us_ = 0;  // wall clock of the first append into the active head
+  ingest::LogRecordBuilder log_builder_;
+  std::string key_scratch_;
+  Status background_error_;  // sticky: after a failed flush the DB refuses writes
+
+  uint64_t next_block_seq_ = 0;  // under flush_mu_
+
+  std::mutex flusher_mu_;
+  std::condition_variable flusher_cv_;
+  std::condition_variable flushed_cv_;
+  bool flush_requested_ = false;
+  bool stopping_ = false;
+  std::thread flusher_;
+};
+
+}  // namespace tally::db

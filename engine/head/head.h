@@ -1,0 +1,72 @@
+// Head: the appended events that are durable in the log but not yet in blocks, grouped per series.
+//
+// The write path appends each batch to the log (one RocksDB write) and then to the head; a flush
+// freezes the head, encodes each series' events into blocks window by window, and writes those
+// blocks together with the deletion of the log records the head covered, in one WriteBatch. A
+// query reads the head beside the stored blocks.
+//
+// Thread-safety: none; the DB guards each Head with its own locks.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/codec/block.h"
+#include "tally/db.h"
+#include "tally/usage_event.h"
+
+namespace tally::head {
+
+// An encoded block ready to be written: its key parts and bytes.
+struct EncodedBlock {
+  uint32_t series_dense = 0;
+  int64_t window_start_us = 0;
+  std::string bytes;
+  uint32_t rows = 0;
+};
+
+class Head {
+ public:
+  Head() = default;
+  Head(const Head&) = delete;
+  Head& operator=(const Head&) = delete;
+
+  // Adds one event of the series with dense index `series_dense`, from log record `log_seq`.
+  void Add(uint32_t series_dense, const EventRow& row, uint64_t log_seq);
+
+  bool empty() const { return events_ == 0; }
+  uint64_t events() const { return events_; }
+  // Approximate memory held by the columns.
+  uint64_t bytes() const { return events_ * kBytesPerEvent; }
+  // The log records this head holds events of: [first_log_seq, last_log_seq]; valid when
+  // log_records() > 0.
+  uint64_t first_log_seq() const { return first_log_seq_; }
+  uint64_t last_log_seq() const { return last_log_seq_; }
+  uint64_t log_records() const { return log_records_; }
+  // Records a log record that added no event (all duplicates) so the flush still deletes it.
+  void NoteLogRecord(uint64_t log_seq);
+
+  // Appends the rows of series `series_dense` with a timestamp in `range` to `out`, in the order
+  // they were added.
+  void CollectRows(uint32_t series_dense, const TimeRange& range, std::vector<EventRow>* out) const;
+  // Dense indexes of the series holding events.
+  const std::vector<uint32_t>& series() const { return touched_; }
+
+  // Encodes every series' events into blocks that do not cross a multiple of `window_us`, rows in
+  // time order (ties in order of addition).
+  Status EncodeBlocks(int64_t window_us, std::vector<EncodedBlock>* out) const;
+
+ private:
+  static constexpr uint64_t kBytesPerEvent = 6 * sizeof(int64_t) + 1;
+
+  std::vector<std::unique_ptr<codec::BlockColumns>> columns_;  // by dense series index
+  std::vector<uint32_t> touched_;
+  uint64_t events_ = 0;
+  uint64_t log_records_ = 0;
+  uint64_t first_log_seq_ = 0;
+  uint64_t last_log_seq_ = 0;
+};
+
+}  // namespace tally::head

@@ -1,0 +1,153 @@
+#include "engine/store/rocks_store.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include <rocksdb/compaction_filter.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+#include "engine/store/layout.h"
+
+namespace tally::store {
+namespace {
+
+// Drops dedup records whose event time fell out of the dedup window. Never throws: a malformed
+// value is kept (verify reports it) rather than guessed about.
+class DedupExpiryFilter final : public rocksdb::CompactionFilter {
+ public:
+  explicit DedupExpiryFilter(std::shared_ptr<std::atomic<int64_t>> expiry) : expiry_(std::move(expiry)) {}
+  bool Filter(int, const rocksdb::Slice&, const rocksdb::Slice& value, std::string*, bool*) const override {
+    if (value.size() != 8) return false;
+    int64_t ts = 0;
+    for (int i = 7; i >= 0; --i) ts = (ts << 8) | static_cast<uint8_t>(value[i]);
+    return ts < expiry_->load(std::memory_order_relaxed);
+  }
+  const char* Name() const override { return "tally.DedupExpiryFilter"; }
+
+ private:
+  std::shared_ptr<std::atomic<int64_t>> expiry_;
+};
+
+rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const std::shared_ptr<rocksdb::Cache>& cache,
+                                           const rocksdb::CompactionFilter* dedup_filter) {
+  rocksdb::ColumnFamilyOptions cf;
+  cf.level_compaction_dynamic_level_bytes = true;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.format_version = 5;
+  switch (f) {
+    case Family::kMeta:
+    case Family::kSeries:
+      cf.compression = rocksdb::kZSTD;
+      break;
+    case Family::kLog:
+      // Log records live until the next flush of the head; a large memtable lets most of them be
+      // deleted before they ever reach an SST file.
+      cf.compression = rocksdb::kNoCompression;
+      cf.write_buffer_size = 256u << 20;
+      break;
+    case Family::kBlocks:
+      // Blocks are compressed by tally's own codecs; compressing them again wastes time.
+      cf.compression = rocksdb::kNoCompression;
+      cf.write_buffer_size = 64u << 20;
+      table.block_size = 64u << 10;
+      break;
+    case Family::kDedup:
+      cf.compression = rocksdb::kZSTD;
+      table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+      cf.compaction_filter = dedup_filter;
+      break;
+  }
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return cf;
+}
+
+constexpr std::string_view kFamilyNames[kFamilyCount] = {kMetaFamily, kSeriesFamily, kLogFamily,
+                                                         kBlocksFamily, kDedupFamily};
+
+}  // namespace
+
+Status FromRocks(const rocksdb::Status& s, std::string_view context) {
+  if (s.ok()) return Status::OK();
+  std::string message(context);
+  message += ": ";
+  message += s.ToString();
+  if (s.IsCorruption()) return Status::Corruption(std::move(message));
+  if (s.IsNotFound()) return Status::NotFound(std::move(message));
+  if (s.IsNotSupported()) return Status::NotSupported(std::move(message));
+  if (s.IsInvalidArgument()) return Status::InvalidArgument(std::move(message));
+  if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) return Status::Busy(std::move(message));
+  // RocksDB reports a held LOCK file as an IO error; it means another writer owns the directory.
+  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+    return Status::Busy(std::string(context) + ": the directory is locked by another writer (" + s.ToString() + ")");
+  }
+  return Status::IOError(std::move(message));
+}
+
+Result<std::unique_ptr<RocksStore>> RocksStore::Open(const std::string& path, const Options& options) {
+  std::unique_ptr<RocksStore> store(new RocksStore());
+  store->read_only_ = options.read_only;
+
+  rocksdb::Options db_options;
+  db_options.create_if_missing = !options.read_only;
+  db_options.create_missing_column_families = !options.read_only;
+  db_options.max_background_jobs = 2;
+  db_options.bytes_per_sync = 1u << 20;
+  db_options.keep_log_file_num = 2;
+  db_options.max_log_file_size = 1u << 20;
+  db_options.max_manifest_file_size = 8u << 20;
+  db_options.max_total_wal_size = 512u << 20;
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  static_assert(kFamilyCount == 5);
+  store->dedup_filter_holder_ = std::make_unique<DedupExpiryFilter>(store->dedup_expiry_);
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (int f = 0; f < kFamilyCount; ++f) {
+    families.emplace_back(std::string(kFamilyNames[f]),
+                          FamilyOptions(static_cast<Family>(f), cache, store->dedup_filter_holder_.get()));
+  }
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s;
+  if (options.read_only) {
+    char tmpl[] = "/tmp/tally-reader-XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) return Status::IOError("cannot create a temporary directory for a reader");
+    store->secondary_dir_ = tmpl;
+    db_options.max_open_files = -1;  // required of a secondary instance
+    s = rocksdb::DB::OpenAsSecondary(db_options, path, store->secondary_dir_, families, &store->handles_, &raw);
+  } else {
+    s = rocksdb::DB::Open(db_options, path, families, &store->handles_, &raw);
+  }
+  if (!s.ok()) return FromRocks(s, "open " + path);
+  store->db_.reset(raw);
+  return store;
+}
+
+RocksStore::~RocksStore() {
+  if (db_) {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    db_->Close();
+    db_.reset();
+  }
+  if (!secondary_dir_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(secondary_dir_, ec);
+  }
+}
+
+Status RocksStore::CompactAll() {
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  Status s = FromRocks(db_->Flush(flush, handles_), "flush memtables");
+  if (!s.ok()) return s;
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (auto* h : handles_) {
+    s = FromRocks(db_->CompactRange(compact, h, nullptr, nullptr), "compact " + h->GetName());
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+}  // namespace tally::store

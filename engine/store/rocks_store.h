@@ -1,0 +1,58 @@
+// RocksStore: the RocksDB instance under a tally directory, with its column families tuned for
+// what each holds (see layout.h and docs/format.md).
+//
+// A writable store owns the directory (RocksDB's LOCK file); a read-only store is a RocksDB
+// secondary instance that follows a writer in another process and keeps its own small state in a
+// temporary directory, removed on close.
+//
+// Thread-safety: as rocksdb::DB — every method may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <rocksdb/compaction_filter.h>
+#include <rocksdb/db.h>
+
+#include "tally/options.h"
+#include "tally/result.h"
+
+namespace tally::store {
+
+enum class Family : uint8_t { kMeta = 0, kSeries, kLog, kBlocks, kDedup };
+inline constexpr int kFamilyCount = 5;
+
+class RocksStore {
+ public:
+  // Opens (creating, unless read-only) the RocksDB instance in `path`.
+  static Result<std::unique_ptr<RocksStore>> Open(const std::string& path, const Options& options);
+  ~RocksStore();
+
+  rocksdb::DB* db() const { return db_.get(); }
+  rocksdb::ColumnFamilyHandle* cf(Family f) const { return handles_[static_cast<int>(f)]; }
+  bool read_only() const { return read_only_; }
+
+  // Event time before which dedup records may be dropped by compaction (see Options::
+  // dedup_window_us); the dedup family's compaction filter reads it.
+  void SetDedupExpiry(int64_t expire_before_us) { dedup_expiry_->store(expire_before_us); }
+
+  // Writes every memtable to SST files and compacts every family fully (drops deleted data).
+  Status CompactAll();
+
+ private:
+  RocksStore() = default;
+
+  bool read_only_ = false;
+  std::string secondary_dir_;  // read-only stores only
+  std::shared_ptr<std::atomic<int64_t>> dedup_expiry_ = std::make_shared<std::atomic<int64_t>>(INT64_MIN);
+  std::unique_ptr<rocksdb::CompactionFilter> dedup_filter_holder_;  // outlives db_
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+// Maps a RocksDB status to a tally one, keeping its message behind `context`.
+Status FromRocks(const rocksdb::Status& s, std::string_view context);
+
+}  // namespace tally::store
