@@ -24,6 +24,7 @@ const char* PackingName(uint8_t id) {
     case PackingId::kFramedBitPacked: return "framed-bit-packed";
     case PackingId::kRice: return "rice";
     case PackingId::kExponentMantissa: return "exponent-mantissa";
+    case PackingId::kBytePlanes: return "byte-planes";
   }
   return "unknown";
 }

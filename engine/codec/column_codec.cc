@@ -31,6 +31,7 @@ const IntegerPacker* FindPacker(uint8_t id) {
     case PackingId::kFramedBitPacked: return &FramedBitPacker();
     case PackingId::kRice: return &RicePacker();
     case PackingId::kExponentMantissa: return &ExponentMantissaPacker();
+    case PackingId::kBytePlanes: return &BytePlanePacker();
     default: return nullptr;
   }
 }

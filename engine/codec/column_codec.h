@@ -5,7 +5,7 @@
 //      (frame of reference, delta, delta of delta, linear prediction from other columns), writing
 //      whatever parameters it needs to undo itself;
 //   2. a packing writes the residuals (fixed-width bit-packing, bit-packing in frames, Rice codes,
-//      or exponent/mantissa split with zstd over the exponents).
+//      exponent/mantissa split with zstd over the exponents, or byte planes with zstd per plane).
 // The outcome column has its own codecs (2-bit packing, run lengths).
 //
 // A column's bytes start with one codec byte: transform (or outcome codec) in the high nibble,
@@ -41,6 +41,7 @@ enum class PackingId : uint8_t {
   kFramedBitPacked = 2,   // frames of 128 residuals, each with its own width
   kRice = 3,              // Rice code with one parameter k for the column
   kExponentMantissa = 4,  // bit length per residual (bit-packed or zstd) + the bits below the top one
+  kBytePlanes = 5,        // whole bytes transposed into planes, each raw or zstd
 };
 
 inline uint8_t MakeCodecByte(ColumnCodecId codec, PackingId packing) {
@@ -63,6 +64,7 @@ struct TransformParams {
   int64_t coefficient_b = 0;    // linear prediction: weight of predictor_b, scaled by 2^shift
   int64_t rounding = 0;         // linear prediction: added before the shift
   uint8_t shift = 0;            // linear prediction: fixed-point fraction bits
+  bool decimal = false;         // linear prediction: coefficients written as decimal prices
 };
 
 // Stage 1. Values are the column as unsigned 64-bit numbers; arithmetic wraps modulo 2^64 so every
@@ -124,6 +126,7 @@ const IntegerPacker& BitPacker();
 const IntegerPacker& FramedBitPacker();
 const IntegerPacker& RicePacker();
 const IntegerPacker& ExponentMantissaPacker();
+const IntegerPacker& BytePlanePacker();
 const OutcomeCodec& OutcomeTwoBitCodec();
 const OutcomeCodec& OutcomeRunLengthCodec();
 

@@ -6,7 +6,7 @@ namespace tally::codec {
 namespace {
 
 const IntegerPacker* const kPackers[] = {&BitPacker(), &FramedBitPacker(), &RicePacker(),
-                                         &ExponentMantissaPacker()};
+                                         &ExponentMantissaPacker(), &BytePlanePacker()};
 
 // Per-thread scratch so that encoding a block allocates nothing once warmed up.
 struct Scratch {

@@ -29,7 +29,17 @@ constexpr uint8_t kMaxShift = 62;
 struct Coefficients {
   int64_t a = 0, b = 0, rounding = 0;
   uint8_t shift = 0;
+  // Decimal form: a and b derived from prices in micro-units per million (stored instead, smaller).
+  bool decimal = false;
+  int64_t price_a = 0, price_b = 0;
 };
+
+// Parameter encodings. Do not change: on-disk format.
+enum class CoefficientForm : uint8_t {
+  kDecimal = 0,  // price_a <zigzag>, price_b <zigzag>; shift 40, rounding 2^39, a/b = ceil(price·2^40/10^6)
+  kBinary = 1,   // shift <u8>, a <zigzag>, b <zigzag>, rounding <zigzag>
+};
+constexpr int64_t kMaxDecimalPrice = int64_t{1} << 40;
 
 uint64_t Magnitude(int64_t v) { return v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v); }
 
@@ -111,6 +121,10 @@ int64_t DecimalToFixed(int64_t micro_per_unit) {
 }
 
 bool InRange(const Coefficients& c) {
+  if (c.decimal && (Magnitude(c.price_a) >= static_cast<uint64_t>(kMaxDecimalPrice) ||
+                    Magnitude(c.price_b) >= static_cast<uint64_t>(kMaxDecimalPrice))) {
+    return false;
+  }
   return Magnitude(c.a) < static_cast<uint64_t>(kMaxCoefficient) &&
          Magnitude(c.b) < static_cast<uint64_t>(kMaxCoefficient) &&
          Magnitude(c.rounding) < static_cast<uint64_t>(kMaxCoefficient) && c.shift <= kMaxShift;
@@ -153,30 +167,32 @@ class LinearPredicted final : public IntegerTransform {
       return s;
     };
 
-    // Candidate 1: decimal prices, refined by a small search because the fit is noisy by ±1e-6.
+    // Candidate 1: decimal prices. The fit is noisy by ~1e-6 per coefficient on small blocks, so
+    // climb from it one micro-unit at a time while the residual spread shrinks; when the data is
+    // priced exactly, this ends at a constant residual (range 0).
     int64_t p = std::llround(fit.a * 1e6), q = std::llround(fit.b * 1e6);
-    auto decimal = [&](int64_t pa, int64_t pb) {
-      return Coefficients{DecimalToFixed(pa), DecimalToFixed(pb), int64_t{1} << (kDecimalShift - 1), kDecimalShift};
+    auto decimal = [&](int64_t dp, int64_t dq) {
+      return Coefficients{DecimalToFixed(dp), DecimalToFixed(dq), int64_t{1} << (kDecimalShift - 1), kDecimalShift,
+                          true, dp, dq};
     };
     Coefficients best = decimal(p, q);
     Score best_score = score(best);
-    if (best_score.range != 0 && best_score.range <= 16) {
-      for (int pass = 0; pass < 2; ++pass) {
-        int64_t center_p = p, center_q = q;
-        for (int step = -2; step <= 2; ++step) {
-          if (step == 0) continue;
-          int64_t tp = pass == 0 ? center_p + step : p, tq = pass == 1 ? center_q + step : q;
-          Coefficients c = decimal(tp, tq);
-          Score s = score(c);
-          if (s < best_score) best = c, best_score = s, p = tp, q = tq;
-        }
+    constexpr uint64_t kClimbWhenRangeAtMost = 4096;
+    for (int step = 0; step < 200 && best_score.range != 0 && best_score.range <= kClimbWhenRangeAtMost; ++step) {
+      bool moved = false;
+      for (auto [dp, dq] : {std::pair{1, 0}, std::pair{-1, 0}, std::pair{0, 1}, std::pair{0, -1}}) {
+        Coefficients c = decimal(p + dp, q + dq);
+        Score s = score(c);
+        if (s < best_score) best = c, best_score = s, p += dp, q += dq, moved = true;
+        if (moved) break;
       }
+      if (!moved) break;
     }
     // Candidate 2: binary fixed point, for slopes that are not decimal (latency per token).
     if (best_score.range != 0) {
       constexpr uint8_t kShift = 16;
       Coefficients c{std::llround(std::ldexp(fit.a, kShift)), std::llround(std::ldexp(fit.b, kShift)),
-                     int64_t{1} << (kShift - 1), kShift};
+                     int64_t{1} << (kShift - 1), kShift, false, 0, 0};
       Score s = score(c);
       if (s < best_score) best = c, best_score = s;
     }
@@ -188,8 +204,9 @@ class LinearPredicted final : public IntegerTransform {
       min_residual = std::min(min_residual, static_cast<int64_t>(residuals[i]));
     });
     for (size_t i = 0; i < n; ++i) residuals[i] -= static_cast<uint64_t>(min_residual);
-    params->coefficient_a = best.a;
-    params->coefficient_b = best.b;
+    params->decimal = best.decimal;
+    params->coefficient_a = best.decimal ? best.price_a : best.a;
+    params->coefficient_b = best.decimal ? best.price_b : best.b;
     params->rounding = best.rounding;
     params->shift = best.shift;
     params->min_residual = min_residual;
@@ -197,20 +214,39 @@ class LinearPredicted final : public IntegerTransform {
   }
 
   void WriteParams(const TransformParams& params, std::string* out) const override {
-    out->push_back(static_cast<char>(params.shift));
+    if (params.decimal) {
+      out->push_back(static_cast<char>(CoefficientForm::kDecimal));
+    } else {
+      out->push_back(static_cast<char>(CoefficientForm::kBinary));
+      out->push_back(static_cast<char>(params.shift));
+    }
     PutSignedVarint64(out, params.coefficient_a);
     PutSignedVarint64(out, params.coefficient_b);
-    PutSignedVarint64(out, params.rounding);
+    if (!params.decimal) PutSignedVarint64(out, params.rounding);
     PutSignedVarint64(out, params.min_residual);
   }
   void ReadParams(Decoder* in, TransformParams* params) const override {
-    params->shift = in->ReadByte("linear: shift");
+    const auto form = static_cast<CoefficientForm>(in->ReadByte("linear: form"));
+    if (form != CoefficientForm::kDecimal && form != CoefficientForm::kBinary) {
+      return in->Fail("linear: form", "unknown");
+    }
+    params->decimal = form == CoefficientForm::kDecimal;
+    params->shift = params->decimal ? kDecimalShift : in->ReadByte("linear: shift");
     params->coefficient_a = in->ReadSignedVarint64("linear: coefficient a");
     params->coefficient_b = in->ReadSignedVarint64("linear: coefficient b");
-    params->rounding = in->ReadSignedVarint64("linear: rounding");
+    params->rounding = params->decimal ? int64_t{1} << (kDecimalShift - 1) : in->ReadSignedVarint64("linear: rounding");
     params->min_residual = in->ReadSignedVarint64("linear: min residual");
-    Coefficients c{params->coefficient_a, params->coefficient_b, params->rounding, params->shift};
-    if (in->ok() && !InRange(c)) in->Fail("linear", "coefficient out of range");
+    if (!in->ok()) return;
+    if (params->decimal) {
+      if (Magnitude(params->coefficient_a) >= static_cast<uint64_t>(kMaxDecimalPrice) ||
+          Magnitude(params->coefficient_b) >= static_cast<uint64_t>(kMaxDecimalPrice)) {
+        return in->Fail("linear", "price out of range");
+      }
+      params->coefficient_a = DecimalToFixed(params->coefficient_a);
+      params->coefficient_b = DecimalToFixed(params->coefficient_b);
+    }
+    Coefficients c{params->coefficient_a, params->coefficient_b, params->rounding, params->shift, false, 0, 0};
+    if (!InRange(c)) in->Fail("linear", "coefficient out of range");
   }
 
   void Inverse(const TransformParams& params, const TransformContext& context,

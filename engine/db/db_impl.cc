@@ -48,7 +48,9 @@ EventRow RowOf(const UsageEvent& e) {
 class SnapshotHolder {
  public:
   SnapshotHolder(rocksdb::DB* db, const rocksdb::Snapshot* snapshot) : db_(db), snapshot_(snapshot) {}
-  ~SnapshotHolder() { db_->ReleaseSnapshot(snapshot_); }
+  ~SnapshotHolder() {
+    if (snapshot_ != nullptr) db_->ReleaseSnapshot(snapshot_);
+  }
   SnapshotHolder(const SnapshotHolder&) = delete;
   SnapshotHolder& operator=(const SnapshotHolder&) = delete;
 
@@ -351,6 +353,12 @@ Status DBImpl::Append(std::span<const UsageEvent> events, AppendStats* stats) {
   return Status::OK();
 }
 
+const rocksdb::Snapshot* DBImpl::TakeSnapshot() {
+  // A secondary instance has no snapshots; its view changes only in Refresh, which view_mu_
+  // keeps apart from reads.
+  return store_->read_only() ? nullptr : store_->db()->GetSnapshot();
+}
+
 bool DBImpl::HeadNeedsFlush() const {
   if (active_->log_records() == 0) return false;
   if (active_->bytes() >= options_.head_flush_bytes) return true;
@@ -468,10 +476,11 @@ Status DBImpl::ScanEvents(const SeriesFilter& filter, const TimeRange& range, co
   std::vector<uint32_t> matched = catalog_.Match(filter);
   if (matched.empty() || range.from_us >= range.to_us) return Status::OK();
   std::vector<std::vector<EventRow>> head_rows(matched.size());
+  std::shared_lock view_lock(view_mu_);
   const rocksdb::Snapshot* snapshot = nullptr;
   {
     std::shared_lock lock(head_mu_);
-    snapshot = store_->db()->GetSnapshot();
+    snapshot = TakeSnapshot();
     for (size_t i = 0; i < matched.size(); ++i) {
       if (frozen_) frozen_->CollectRows(matched[i], range, &head_rows[i]);
       active_->CollectRows(matched[i], range, &head_rows[i]);
@@ -496,6 +505,7 @@ Status DBImpl::ScanEvents(const SeriesFilter& filter, const TimeRange& range, co
 
 Status DBImpl::Refresh() {
   if (!store_->read_only()) return Status::OK();
+  std::unique_lock view_lock(view_mu_);
   std::lock_guard flush_lock(flush_mu_);
   std::lock_guard write_lock(write_mu_);
   TALLY_RETURN_IF_ERROR(store::FromRocks(store_->db()->TryCatchUpWithPrimary(), "catch up with the writer"));

@@ -1,6 +1,8 @@
 // DBImpl: the DB of tally/db.h — the write path (log, head, flush), recovery, reads and compaction.
 //
 // Locks, always taken in this order:
+//   view_mu_   held shared by every read for its whole length and exclusively by Refresh, because a
+//              read-only (secondary) RocksDB instance has no snapshots;
 //   flush_mu_  one flush or compaction at a time;
 //   write_mu_  one append at a time (series resolution, dedup, log write, head insert), and the
 //              freeze of the head, so the log records a flush deletes are exactly those its frozen
@@ -62,11 +64,16 @@ class DBImpl final : public DB {
   Status ReadBlockRows(const series::CatalogEntry& series, const TimeRange& range,
                        const rocksdb::Snapshot* snapshot, std::vector<EventRow>* out);
 
+  // The view reads run on: a RocksDB snapshot for a writable DB, nullptr (the current view, fixed
+  // between Refresh calls) for a read-only one.
+  const rocksdb::Snapshot* TakeSnapshot();
+
   const std::string path_;
   Options options_;
   std::unique_ptr<store::RocksStore> store_;
   series::SeriesCatalog catalog_;
 
+  std::shared_mutex view_mu_;  // reads shared; a read-only DB's catch-up (Refresh) exclusive
   std::mutex flush_mu_;
   std::mutex write_mu_;
   std::shared_mutex head_mu_;

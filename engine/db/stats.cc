@@ -10,10 +10,11 @@ namespace tally::db {
 Result<DbStats> DBImpl::GetStats() {
   DbStats stats;
   stats.series = catalog_.size();
+  std::shared_lock view_lock(view_mu_);
   const rocksdb::Snapshot* snapshot = nullptr;
   {
     std::shared_lock lock(head_mu_);
-    snapshot = store_->db()->GetSnapshot();
+    snapshot = TakeSnapshot();
     for (const head::Head* h : {frozen_.get(), active_.get()}) {
       if (h == nullptr) continue;
       stats.head_events += h->events();
@@ -37,7 +38,7 @@ Result<DbStats> DBImpl::GetStats() {
   }
   if (s.ok()) s = store::FromRocks(it->status(), "read blocks");
   it.reset();
-  store_->db()->ReleaseSnapshot(snapshot);
+  if (snapshot != nullptr) store_->db()->ReleaseSnapshot(snapshot);
   TALLY_RETURN_IF_ERROR(s);
 
   std::error_code ec;

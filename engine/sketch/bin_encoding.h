@@ -1,0 +1,37 @@
+// The two encodings of a sketch's bin counts (layout in docs/format-sketch.md, "Bins"):
+//
+//   dense   groups of 16 consecutive counts, each group a width byte w (0..64) and the 16 counts
+//           packed in w bits each, least significant bit first: 2*w bytes (the last group may be
+//           shorter). Good when most bins in the range are occupied: a minute of latencies.
+//   sparse  one entry per non-empty bin: uvarint((gap - 1) << 1 | (count > 1)), then
+//           uvarint(count - 2) when count > 1. Good for a handful of values spread over many bins.
+//
+// The encoder measures both and writes the smaller (dense on a tie). Decoders check each width is
+// minimal, so every count sequence has one dense encoding and one sparse encoding.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "engine/sketch/byte_coding.h"
+
+namespace tally::sketch {
+
+inline constexpr size_t kDenseGroupSize = 16;
+
+// Encoded sizes in bytes of `counts` (first and last entries non-zero).
+size_t DenseEncodedSize(std::span<const uint64_t> counts);
+size_t SparseEncodedSize(std::span<const uint64_t> counts);
+
+void EncodeDense(std::span<const uint64_t> counts, ByteWriter& out);
+void EncodeSparse(std::span<const uint64_t> counts, ByteWriter& out);
+
+// Decode exactly out.size() counts into `out` and return their sum (at most 2^80, so 128 bits do
+// not overflow). On malformed input they call in.Fail(...) and return 0; `out` is then partly
+// written. The sparse decoder also requires the last entry to land on the last bin; `out` must be
+// zero-filled for it.
+uint128 DecodeDense(ByteReader& in, std::span<uint64_t> out);
+uint128 DecodeSparse(ByteReader& in, std::span<uint64_t> out);
+
+}  // namespace tally::sketch

@@ -1,0 +1,117 @@
+#include "engine/sketch/bin_store.h"
+
+namespace tally::sketch {
+
+namespace {
+
+// Adding a minute sketch into a day sketch is this loop; it is worth the widest vectors the CPU has
+// (the build targets baseline x86-64, so select at load time).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+void AddCounts(uint64_t* __restrict dst, const uint64_t* __restrict src, size_t n) {
+  for (size_t k = 0; k < n; ++k) dst[k] += src[k];
+}
+
+}  // namespace
+
+void BinStore::AddOutsideWindow(int32_t index, uint64_t count) {
+  int32_t floor = Reshape(index, index);
+  if (index < floor) {
+    index = floor;
+    collapsed_ = true;
+  }
+  bins_[static_cast<size_t>(index - window_low_)] += count;
+  lowest_ = std::min(lowest_, index);
+  highest_ = std::max(highest_, index);
+}
+
+void BinStore::AddRange(int32_t first, std::span<const uint64_t> counts, bool source_collapsed) {
+  collapsed_ = collapsed_ || source_collapsed;
+  const int32_t last = first + static_cast<int32_t>(counts.size()) - 1;
+  if (first < window_low_ || last > window_high_) {
+    int32_t floor = Reshape(first, last);
+    if (first < floor) {
+      // Fold the incoming counts below the floor into it, then add the rest.
+      uint64_t folded = 0;
+      // The floor may even lie above the whole incoming range (the store already holds much
+      // higher bins); then everything folds.
+      size_t skip = std::min(static_cast<size_t>(floor - first), counts.size());
+      for (size_t k = 0; k < skip; ++k) folded += counts[k];
+      if (folded != 0) collapsed_ = true;
+      bins_[static_cast<size_t>(floor - window_low_)] += folded;
+      counts = counts.subspan(skip);
+      first = floor;
+      // The folded counts may have made the floor non-empty while the remaining ones are zero.
+      if (folded != 0) lowest_ = std::min(lowest_, floor);
+    }
+  }
+  if (!counts.empty()) {
+    AddCounts(bins_.data() + (first - window_low_), counts.data(), counts.size());
+    // The last count is non-zero (precondition); the first one may be zero after folding.
+    size_t k = 0;
+    while (k < counts.size() && counts[k] == 0) ++k;
+    lowest_ = std::min(lowest_, first + static_cast<int32_t>(k));
+    highest_ = std::max(highest_, last);
+  }
+}
+
+int32_t BinStore::Reshape(int32_t need_low, int32_t need_high) {
+  const int64_t limit = bin_limit_;
+  int64_t new_highest = need_high;
+  int64_t new_lowest = need_low;
+  if (!empty()) {
+    new_highest = std::max<int64_t>(new_highest, highest_);
+    new_lowest = std::min<int64_t>(new_lowest, lowest_);
+  }
+  const int64_t floor = new_highest - limit + 1;
+  new_lowest = std::max(new_lowest, floor);
+
+  // Leave room on both sides so that a stream of values needs few reshapes, within the limit.
+  const int64_t span = new_highest - new_lowest + 1;
+  const int64_t room = limit - span;
+  const int64_t pad = std::min<int64_t>(room, 32 + span / 2);
+  const int64_t pad_low = pad / 2;
+  const int64_t pad_high = pad - pad_low;
+  const int64_t low = new_lowest - pad_low;
+  const int64_t high = new_highest + pad_high;
+
+  std::vector<uint64_t> bins(static_cast<size_t>(high - low + 1), 0);
+  if (!empty()) {
+    for (int64_t i = lowest_; i <= highest_; ++i) {
+      uint64_t c = bins_[static_cast<size_t>(i - window_low_)];
+      if (c == 0) continue;
+      int64_t target = i;
+      if (i < floor) {
+        target = floor;
+        collapsed_ = true;
+      }
+      bins[static_cast<size_t>(target - low)] += c;
+    }
+    lowest_ = static_cast<int32_t>(std::max<int64_t>(lowest_, floor));
+  }
+  bins_ = std::move(bins);
+  window_low_ = static_cast<int32_t>(low);
+  window_high_ = static_cast<int32_t>(high);
+  return static_cast<int32_t>(floor);
+}
+
+void BinStore::Adopt(int32_t first, std::vector<uint64_t>&& counts, bool collapsed) {
+  bins_ = std::move(counts);
+  window_low_ = first;
+  window_high_ = first + static_cast<int32_t>(bins_.size()) - 1;
+  lowest_ = window_low_;
+  highest_ = window_high_;
+  collapsed_ = collapsed;
+}
+
+void BinStore::Clear() {
+  bins_.clear();
+  window_low_ = 1;
+  window_high_ = 0;
+  lowest_ = std::numeric_limits<int32_t>::max();
+  highest_ = std::numeric_limits<int32_t>::min();
+  collapsed_ = false;
+}
+
+}  // namespace tally::sketch

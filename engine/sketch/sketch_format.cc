@@ -1,0 +1,266 @@
+#include "engine/sketch/sketch_format.h"
+
+#include <xxhash.h>
+
+#include <bit>
+#include <cmath>
+#include <optional>
+
+#include "engine/sketch/bin_encoding.h"
+#include "engine/sketch/fixed_point_sum.h"
+
+namespace tally::sketch {
+
+static_assert(std::endian::native == std::endian::little,
+              "the sketch decoder loads little-endian words directly");
+
+namespace {
+
+constexpr uint8_t Bit(SketchFlag f) { return static_cast<uint8_t>(f); }
+
+bool IsIntegral(double v) { return v == std::floor(v); }  // callers pass values in [0, 2^62]
+
+Status CorruptionAt(const ByteReader& in, const uint8_t* start, std::string_view what) {
+  return Status::Corruption("sketch: " + std::string(what) + " (at byte " +
+                            std::to_string(in.position() - start) + ")");
+}
+
+}  // namespace
+
+uint32_t SketchChecksum(std::string_view covered_bytes) {
+  return static_cast<uint32_t>(XXH3_64bits(covered_bytes.data(), covered_bytes.size()));
+}
+
+void EncodeSketch(const SketchParts& parts, std::string* out) {
+  const size_t start = out->size();
+  ByteWriter w(out);
+  const bool has_zeros = parts.zero_count > 0;
+  const bool has_positive = parts.count > parts.zero_count;
+
+  uint8_t flags = 0;
+  size_t dense_size = 0, sparse_size = 0;
+  if (has_zeros) flags |= Bit(SketchFlag::kHasZeros);
+  if (has_positive) {
+    if (parts.collapsed) flags |= Bit(SketchFlag::kCollapsed);
+    dense_size = DenseEncodedSize(parts.bins);
+    sparse_size = SparseEncodedSize(parts.bins);
+    if (sparse_size < dense_size) flags |= Bit(SketchFlag::kSparseBins);
+    if ((parts.sum_units & FixedPointSum::kFractionMask) == 0) flags |= Bit(SketchFlag::kIntegralSum);
+    if (IsIntegral(parts.max) && (has_zeros || IsIntegral(parts.min))) {
+      flags |= Bit(SketchFlag::kIntegralMinMax);
+    }
+  }
+
+  w.PutByte(kFormatVersion);
+  w.PutByte(flags);
+  w.PutByte(LogMapping::kKindCubicLog2);
+  w.PutVarint64(parts.alpha_ppm);
+  w.PutVarint64(parts.bin_limit);
+  w.PutVarint64(parts.count);
+  if (has_zeros) w.PutVarint64(parts.zero_count);
+  if (has_positive) {
+    if (flags & Bit(SketchFlag::kIntegralSum)) {
+      w.PutVarint128(parts.sum_units >> FixedPointSum::kFractionBits);
+    } else {
+      w.PutVarint128(parts.sum_units);
+    }
+    if (flags & Bit(SketchFlag::kIntegralMinMax)) {
+      // Both are integers in [0, 2^62]; the spread is usually shorter than max itself.
+      const auto max = static_cast<uint64_t>(parts.max);
+      if (has_zeros) {
+        w.PutVarint64(max);
+      } else {
+        const auto min = static_cast<uint64_t>(parts.min);
+        w.PutVarint64(min);
+        w.PutVarint64(max - min);
+      }
+    } else {
+      if (!has_zeros) w.PutFixed64(std::bit_cast<uint64_t>(parts.min));
+      w.PutFixed64(std::bit_cast<uint64_t>(parts.max));
+    }
+    w.PutSignedVarint(parts.first_index);
+    w.PutVarint64(parts.bins.size());
+    if (flags & Bit(SketchFlag::kSparseBins)) {
+      EncodeSparse(parts.bins, w);
+    } else {
+      EncodeDense(parts.bins, w);
+    }
+  }
+  w.PutFixed32(SketchChecksum(std::string_view(*out).substr(start)));
+}
+
+Status DecodeSketch(std::string_view bytes, const LogMapping* mapping_hint, SketchParts* parts,
+                    std::vector<uint64_t>* bin_storage) {
+  // The checksum comes first so that any damaged byte, the version byte included, is reported as
+  // Corruption. Every format version ends with this checksum.
+  if (bytes.size() < 3 + 3 + kChecksumSize) {
+    return Status::Corruption("sketch: " + std::to_string(bytes.size()) +
+                              " bytes is shorter than any encoded sketch");
+  }
+  const std::string_view covered = bytes.substr(0, bytes.size() - kChecksumSize);
+  uint32_t stored = 0;
+  for (size_t i = 0; i < kChecksumSize; ++i) {
+    stored |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[covered.size() + i])) << (8 * i);
+  }
+  const uint32_t computed = SketchChecksum(covered);
+  if (stored != computed) {
+    return Status::Corruption("sketch: checksum mismatch over " + std::to_string(covered.size()) +
+                              " bytes (stored " + std::to_string(stored) + ", computed " +
+                              std::to_string(computed) + ")");
+  }
+
+  ByteReader in(covered);
+  const auto* start = reinterpret_cast<const uint8_t*>(covered.data());
+  const uint8_t version = in.GetByte();
+  if (version != kFormatVersion) {
+    return Status::NotSupported("sketch: format version " + std::to_string(version) +
+                                " (this build reads version " + std::to_string(kFormatVersion) + ")");
+  }
+  const uint8_t flags = in.GetByte();
+  if (flags & ~kKnownFlags) {
+    return Status::NotSupported("sketch: unknown flag bits " + std::to_string(flags & ~kKnownFlags));
+  }
+  const uint8_t mapping_kind = in.GetByte();
+  if (mapping_kind != LogMapping::kKindCubicLog2) {
+    return Status::NotSupported("sketch: unknown mapping kind " + std::to_string(mapping_kind));
+  }
+  const uint64_t alpha_ppm = in.GetVarint64();
+  const uint64_t bin_limit = in.GetVarint64();
+  const uint64_t count = in.GetVarint64();
+  if (!in.ok()) return CorruptionAt(in, start, in.error());
+  if (alpha_ppm < kMinAlphaPpm || alpha_ppm > kMaxAlphaPpm) {
+    return Status::Corruption("sketch: relative accuracy " + std::to_string(alpha_ppm) +
+                              " ppm out of range");
+  }
+  if (bin_limit < kMinBinLimit || bin_limit > kMaxBinLimit) {
+    return Status::Corruption("sketch: bin limit " + std::to_string(bin_limit) + " out of range");
+  }
+
+  SketchParts p;
+  p.alpha_ppm = static_cast<uint32_t>(alpha_ppm);
+  p.bin_limit = static_cast<uint32_t>(bin_limit);
+  p.count = count;
+  const bool has_zeros = flags & Bit(SketchFlag::kHasZeros);
+  if (has_zeros) {
+    p.zero_count = in.GetVarint64();
+    if (!in.ok()) return CorruptionAt(in, start, in.error());
+    if (p.zero_count == 0 || p.zero_count > count) {
+      return Status::Corruption("sketch: zero count " + std::to_string(p.zero_count) +
+                                " not in [1, count " + std::to_string(count) + "]");
+    }
+  }
+  const uint64_t positive = count - p.zero_count;
+  if (positive == 0) {
+    // Empty, or zeros only: nothing else may follow and no other flag applies.
+    if ((flags & ~Bit(SketchFlag::kHasZeros)) != 0) {
+      return Status::Corruption("sketch: flags " + std::to_string(flags) +
+                                " set on a sketch without positive values");
+    }
+    if (in.remaining() != 0) return CorruptionAt(in, start, "trailing bytes");
+    *parts = p;
+    bin_storage->clear();
+    return Status::OK();
+  }
+
+  // Sum.
+  const uint128 stored_sum = in.GetVarint128();
+  if (flags & Bit(SketchFlag::kIntegralSum)) {
+    if ((stored_sum >> (128 - FixedPointSum::kFractionBits)) != 0) {
+      return CorruptionAt(in, start, "sum out of range");
+    }
+    p.sum_units = stored_sum << FixedPointSum::kFractionBits;
+  } else {
+    p.sum_units = stored_sum;
+    if (in.ok() && (stored_sum & FixedPointSum::kFractionMask) == 0) {
+      return CorruptionAt(in, start, "integral sum without its flag");
+    }
+  }
+
+  // Min and max.
+  if (flags & Bit(SketchFlag::kIntegralMinMax)) {
+    const uint64_t first = in.GetVarint64();
+    const uint64_t second = has_zeros ? 0 : in.GetVarint64();
+    if (!in.ok()) return CorruptionAt(in, start, in.error());
+    const uint64_t limit = static_cast<uint64_t>(kMaxValue);
+    if (has_zeros) {
+      if (first > limit) return CorruptionAt(in, start, "max above the largest value");
+      p.min = 0;
+      p.max = static_cast<double>(first);
+    } else {
+      if (first > limit || second > limit - first) {
+        return CorruptionAt(in, start, "min or max above the largest value");
+      }
+      p.min = static_cast<double>(first);
+      p.max = static_cast<double>(first + second);
+    }
+  } else {
+    p.min = has_zeros ? 0.0 : std::bit_cast<double>(in.GetFixed64());
+    p.max = std::bit_cast<double>(in.GetFixed64());
+    if (!in.ok()) return CorruptionAt(in, start, in.error());
+    // NaN fails every comparison below.
+    if (!(p.max <= kMaxValue) || !(p.min >= 0)) {
+      return CorruptionAt(in, start, "min or max out of range");
+    }
+    if (IsIntegral(p.max) && (has_zeros || IsIntegral(p.min))) {
+      return CorruptionAt(in, start, "integral min and max without their flag");
+    }
+  }
+  if (!(p.max > 0) || (!has_zeros && !(p.min > 0)) || p.min > p.max) {
+    return CorruptionAt(in, start, "min and max inconsistent with the counts");
+  }
+
+  // Bins.
+  const int64_t first_index = in.GetSignedVarint();
+  const uint64_t span = in.GetVarint64();
+  if (!in.ok()) return CorruptionAt(in, start, in.error());
+  if (span == 0 || span > bin_limit) {
+    return CorruptionAt(in, start, "bin range of " + std::to_string(span) + " bins (limit " +
+                                       std::to_string(bin_limit) + ")");
+  }
+  if (first_index < std::numeric_limits<int32_t>::min() ||
+      first_index > std::numeric_limits<int32_t>::max() - static_cast<int64_t>(span)) {
+    return CorruptionAt(in, start, "bin index out of range");
+  }
+  // Each dense group takes a byte, each sparse entry one: cap before allocating.
+  const bool sparse = flags & Bit(SketchFlag::kSparseBins);
+  const uint64_t min_bytes = sparse ? 1 : (span + kDenseGroupSize - 1) / kDenseGroupSize;
+  if (in.remaining() < min_bytes) return CorruptionAt(in, start, "truncated bins");
+  bin_storage->assign(span, 0);
+  const uint128 total = sparse ? DecodeSparse(in, *bin_storage) : DecodeDense(in, *bin_storage);
+  if (!in.ok()) return CorruptionAt(in, start, in.error());
+  if (in.remaining() != 0) return CorruptionAt(in, start, "trailing bytes");
+  if (total != positive) {
+    return Status::Corruption("sketch: bins hold " + std::to_string(static_cast<uint64_t>(total)) +
+                              " values, header says " + std::to_string(positive));
+  }
+  if (bin_storage->front() == 0 || bin_storage->back() == 0) {
+    return Status::Corruption("sketch: bin range does not start and end on non-empty bins");
+  }
+
+  // The bins must agree with min and max under the stored mapping.
+  std::optional<LogMapping> own_mapping;
+  const LogMapping* mapping = mapping_hint;
+  if (mapping == nullptr || mapping->alpha_ppm() != p.alpha_ppm) {
+    own_mapping.emplace(p.alpha_ppm);
+    mapping = &*own_mapping;
+  }
+  p.collapsed = flags & Bit(SketchFlag::kCollapsed);
+  p.first_index = static_cast<int32_t>(first_index);
+  const int64_t last_index = first_index + static_cast<int64_t>(span) - 1;
+  if (mapping->Index(p.max) != last_index) {
+    return Status::Corruption("sketch: max is not in the highest bin");
+  }
+  if (p.collapsed) {
+    if (span != bin_limit) return Status::Corruption("sketch: collapsed but bins span less than the limit");
+    if (!has_zeros && mapping->Index(p.min) > first_index) {
+      return Status::Corruption("sketch: min above the lowest bin");
+    }
+  } else if (!has_zeros && mapping->Index(p.min) != first_index) {
+    return Status::Corruption("sketch: min is not in the lowest bin");
+  }
+  p.bins = *bin_storage;
+  *parts = p;
+  return Status::OK();
+}
+
+}  // namespace tally::sketch

@@ -1,0 +1,109 @@
+// Opening: what a directory may hold, options that must not change, one writer at a time,
+// read-only readers beside a writer.
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include "support/event_maker.h"
+#include "support/scan_all.h"
+#include "support/temp_dir.h"
+#include "tally/db.h"
+
+namespace tally {
+namespace {
+
+constexpr int64_t kT = 1'790'000'000'000'000;
+
+TEST(OpenTest, MissingDirectoryWithoutCreateIsNotFound) {
+  testing::TempDir dir;
+  Options options;
+  options.create_if_missing = false;
+  auto db = DB::Open(dir.Sub("nothing"), options);
+  ASSERT_FALSE(db.ok());
+  EXPECT_TRUE(db.status().IsNotFound()) << db.status().ToString();
+}
+
+TEST(OpenTest, ForeignDirectoryIsRefused) {
+  testing::TempDir dir;
+  std::ofstream(dir.Sub("notes.txt")) << "not a database";
+  auto db = DB::Open(dir.path(), Options());
+  ASSERT_FALSE(db.ok());
+  EXPECT_TRUE(db.status().IsInvalidArgument());
+  EXPECT_NE(db.status().message().find("holds no tally database"), std::string::npos) << db.status().ToString();
+
+  // A plain RocksDB database is not a tally one either.
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Options ro;
+  ro.create_if_missing = true;
+  ASSERT_TRUE(rocksdb::DB::Open(ro, dir.Sub("rocks"), &raw).ok());
+  delete raw;
+  db = DB::Open(dir.Sub("rocks"), Options());
+  ASSERT_FALSE(db.ok());
+  EXPECT_TRUE(db.status().IsInvalidArgument());
+  EXPECT_NE(db.status().message().find("not a tally database"), std::string::npos) << db.status().ToString();
+}
+
+TEST(OpenTest, ShapeOptionsAreCheckedOnReopen) {
+  testing::TempDir dir;
+  Options options;
+  options.block_window_us = kMicrosPerHour;
+  ASSERT_TRUE(DB::Open(dir.Sub("db"), options).ok());
+  options.block_window_us = kMicrosPerDay;
+  auto db = DB::Open(dir.Sub("db"), options);
+  ASSERT_FALSE(db.ok());
+  EXPECT_TRUE(db.status().IsInvalidArgument());
+  EXPECT_NE(db.status().message().find("block_window_us is 3600000000"), std::string::npos);
+  options.block_window_us = 0;  // "whatever is stored"
+  EXPECT_TRUE(DB::Open(dir.Sub("db"), options).ok());
+}
+
+TEST(OpenTest, ErrorIfExists) {
+  testing::TempDir dir;
+  ASSERT_TRUE(DB::Open(dir.Sub("db"), Options()).ok());
+  Options options;
+  options.error_if_exists = true;
+  auto db = DB::Open(dir.Sub("db"), options);
+  ASSERT_FALSE(db.ok());
+  EXPECT_TRUE(db.status().IsInvalidArgument());
+}
+
+TEST(OpenTest, SecondWriterIsBusy) {
+  testing::TempDir dir;
+  auto first = DB::Open(dir.Sub("db"), Options());
+  ASSERT_TRUE(first.ok());
+  auto second = DB::Open(dir.Sub("db"), Options());
+  ASSERT_FALSE(second.ok());
+  EXPECT_TRUE(second.status().IsBusy()) << second.status().ToString();
+}
+
+TEST(OpenTest, ReadOnlyReaderSeesWhatWasAcknowledgedAndCatchesUp) {
+  testing::TempDir dir;
+  auto writer = DB::Open(dir.Sub("db"), Options());
+  ASSERT_TRUE(writer.ok());
+  testing::EventMaker maker(9);
+  std::vector<UsageEvent> batch;
+  for (int i = 0; i < 300; ++i) batch.push_back(maker.Make(kT + i));
+  ASSERT_TRUE((*writer)->Append(std::span(batch).first(200)).ok());
+  ASSERT_TRUE((*writer)->Flush().ok());
+  ASSERT_TRUE((*writer)->Append(std::span(batch).subspan(200, 50)).ok());  // only in the log
+
+  Options ro;
+  ro.read_only = true;
+  auto reader = DB::Open(dir.Sub("db"), ro);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  testing::SeriesRows rows;
+  Status scanned = testing::ScanAll(**reader, &rows);
+  ASSERT_TRUE(scanned.ok()) << scanned.ToString();
+  EXPECT_EQ(testing::CountRows(rows), 250u);
+  EXPECT_TRUE((*reader)->Append(batch).IsNotSupported());
+
+  ASSERT_TRUE((*writer)->Append(std::span(batch).subspan(250)).ok());
+  ASSERT_TRUE((*writer)->Flush().ok());
+  ASSERT_TRUE((*reader)->Refresh().ok());
+  ASSERT_TRUE(testing::ScanAll(**reader, &rows).ok());
+  EXPECT_EQ(testing::CountRows(rows), 300u);
+}
+
+}  // namespace
+}  // namespace tally
