@@ -40,6 +40,11 @@ void WriteBlockHeader(const BlockHeader& h, std::string* out) {
   WriteSummary(h.output_tokens, h.rows, out);
   WriteSummary(h.latency_us, h.rows, out);
   WriteSummary(h.cost_micros, h.rows, out);
+  if (h.rows == 1) {
+    // One row: its outcome and whether it has an id fit one byte.
+    out->push_back(static_cast<char>(OnlyOutcome(h) | (h.rows_with_event_id << 2)));
+    return;
+  }
   PutVarint64(out, h.outcome_counts[1]);
   PutVarint64(out, h.outcome_counts[2]);
   PutVarint64(out, h.rows_with_event_id);
@@ -73,6 +78,14 @@ void ReadBlockHeaderFields(Decoder* in, BlockHeader* h) {
   ReadSummary(in, h->rows, "output_tokens summary", &h->output_tokens);
   ReadSummary(in, h->rows, "latency_us summary", &h->latency_us);
   ReadSummary(in, h->rows, "cost_micros summary", &h->cost_micros);
+  if (h->rows == 1) {
+    const uint8_t flags = in->ReadByte("single row flags");
+    if ((flags & 3) == 3 || flags > 7) return in->Fail("single row flags", "invalid");
+    h->outcome_counts = {0, 0, 0};
+    h->outcome_counts[flags & 3] = 1;
+    h->rows_with_event_id = flags >> 2;
+    return;
+  }
   h->outcome_counts[1] = static_cast<uint32_t>(in->ReadCount("retryable count", h->rows));
   h->outcome_counts[2] = static_cast<uint32_t>(in->ReadCount("fatal count", h->rows - h->outcome_counts[1]));
   h->outcome_counts[0] = h->rows - h->outcome_counts[1] - h->outcome_counts[2];

@@ -6,7 +6,8 @@
 //     min_timestamp_us <zigzag varint>   [rows > 1] timestamp_span <uvarint> (max - min)
 //     4 × measure summary (input, output, latency, cost):
 //         min <uvarint>  [rows > 1] span <uvarint>  [span > 0] sum - rows·min <uvarint>
-//     retryable_count <uvarint>  fatal_count <uvarint>  rows_with_event_id <uvarint>
+//     rows > 1: retryable_count <uvarint>  fatal_count <uvarint>  rows_with_event_id <uvarint>
+//     rows = 1: flags <u8: outcome | has_event_id << 2>
 //   ... columns ...
 //   checksum <fixed64 little-endian: XXH3-64 of every byte before it>
 #pragma once
