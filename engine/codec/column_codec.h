@@ -28,8 +28,8 @@ namespace tally::codec {
 // The high nibble of a column's codec byte. Do not change: on-disk format.
 enum class ColumnCodecId : uint8_t {
   kFrameOfReference = 1,  // residual = value - base
-  kDelta = 2,             // residual = (value - previous) - min delta
-  kDeltaOfDelta = 3,      // residual = (delta - previous delta) - min delta-of-delta
+  kDelta = 2,             // residual = (value - previous) - min delta; first: value - base
+  kDeltaOfDelta = 3,      // residual = (delta - previous delta) - min; first: value - base
   kLinearPredicted = 4,   // residual = value - floor((A·input + B·output + R) / D) - min residual
   kOutcomeTwoBit = 5,     // outcome column: 2 bits per row
   kOutcomeRunLength = 6,  // outcome column: runs of equal values
@@ -60,7 +60,8 @@ struct TransformContext {
 // The parameters a transform writes next to its residuals; each transform uses a subset.
 struct TransformParams {
   int64_t min_residual = 0;     // subtracted so that residuals start at 0
-  int64_t coefficient_a = 0;    // linear prediction: weight of predictor_a, scaled by 2^shift
+  int64_t coefficient_a = 0;    // linear prediction: weight of predictor_a, scaled by 2^shift;
+                                // delta of delta: the first delta
   int64_t coefficient_b = 0;    // linear prediction: weight of predictor_b, scaled by 2^shift
   int64_t rounding = 0;         // linear prediction: added before the shift
   uint8_t shift = 0;            // linear prediction: fixed-point fraction bits

@@ -1,6 +1,7 @@
-// Delta: residual = (value - previous value) - min delta, the first value's predecessor being the
-// base. Sorted columns (timestamps, monotonic ids) have a min delta >= 0, so unlike zigzag no bit
-// is spent on a sign; an unsorted column costs about one bit more than frame of reference.
+// Delta: the first residual is value[0] - base; every later one is (value[i] - value[i-1]) minus
+// the smallest such delta (written as a parameter). Sorted columns (timestamps, monotonic ids)
+// thus spend no bit on a sign, and a perfectly regular series becomes all zeros; an unsorted
+// column costs about one bit more than frame of reference.
 #include <algorithm>
 
 #include "engine/codec/column_codec.h"
@@ -14,16 +15,16 @@ class Delta final : public IntegerTransform {
 
   bool Forward(std::span<const uint64_t> values, const TransformContext& context,
                uint64_t* residuals, TransformParams* params) const override {
-    uint64_t previous = context.base;
+    params->min_residual = 0;
+    if (values.empty()) return true;
+    residuals[0] = values[0] - context.base;
     int64_t min_delta = INT64_MAX;
-    for (size_t i = 0; i < values.size(); ++i) {
-      uint64_t delta = values[i] - previous;
-      previous = values[i];
-      residuals[i] = delta;
-      min_delta = std::min(min_delta, static_cast<int64_t>(delta));
+    for (size_t i = 1; i < values.size(); ++i) {
+      residuals[i] = values[i] - values[i - 1];
+      min_delta = std::min(min_delta, static_cast<int64_t>(residuals[i]));
     }
-    if (values.empty()) min_delta = 0;
-    for (size_t i = 0; i < values.size(); ++i) residuals[i] -= static_cast<uint64_t>(min_delta);
+    if (values.size() == 1) min_delta = 0;
+    for (size_t i = 1; i < values.size(); ++i) residuals[i] -= static_cast<uint64_t>(min_delta);
     params->min_residual = min_delta;
     return true;
   }
@@ -36,11 +37,12 @@ class Delta final : public IntegerTransform {
 
   void Inverse(const TransformParams& params, const TransformContext& context,
                std::span<uint64_t> values) const override {
+    if (values.empty()) return;
     const uint64_t min_delta = static_cast<uint64_t>(params.min_residual);
-    uint64_t previous = context.base;
-    for (uint64_t& value : values) {
-      previous += value + min_delta;
-      value = previous;
+    uint64_t previous = values[0] += context.base;
+    for (size_t i = 1; i < values.size(); ++i) {
+      previous += values[i] + min_delta;
+      values[i] = previous;
     }
   }
 };
