@@ -209,26 +209,33 @@ Status DBImpl::ReplayLog() {
 }
 
 Status DBImpl::ResolveSeries(std::span<const UsageEvent> events, rocksdb::WriteBatch* batch,
-                             std::vector<uint32_t>* dense) {
-  dense->resize(events.size());
+                             std::vector<ingest::ResolvedSeries>* resolved) {
+  resolved->resize(events.size());
+  label_memo_.Clear();
   auto* family = store_->cf(Family::kSeries);
   for (size_t i = 0; i < events.size(); ++i) {
-    series::EncodeSeriesKey(events[i], &key_scratch_);
-    std::optional<uint32_t> found = catalog_.Find(key_scratch_);
-    if (found) {
-      (*dense)[i] = *found;
+    const UsageEvent& e = events[i];
+    TALLY_RETURN_IF_ERROR(ingest::ValidateMeasures(e, i));
+    if (const ingest::ResolvedSeries* known = label_memo_.Find(e)) {
+      (*resolved)[i] = *known;
       continue;
     }
-    TALLY_ASSIGN_OR_RETURN(uint32_t added, catalog_.Add(key_scratch_));
-    (*dense)[i] = added;
-    const series::CatalogEntry& entry = catalog_.at(added);
-    std::string id_be;
-    store::PutFixed64BE(&id_be, entry.id);
-    batch->Put(family, store::SeriesByKeyKey(entry.canonical_key), id_be);
-    batch->Put(family, store::SeriesByIdKey(entry.id), entry.canonical_key);
-    for (int l = 0; l < kLabelCount; ++l) {
-      batch->Put(family, store::PostingKey(static_cast<uint8_t>(l), entry.labels.values[l], entry.id), "");
+    TALLY_RETURN_IF_ERROR(ingest::ValidateLabels(e, i));
+    series::EncodeSeriesKey(e, &key_scratch_);
+    std::optional<uint32_t> dense = catalog_.Find(key_scratch_);
+    if (!dense) {
+      TALLY_ASSIGN_OR_RETURN(dense, catalog_.Add(key_scratch_));
+      const series::CatalogEntry& entry = catalog_.at(*dense);
+      std::string id_be;
+      store::PutFixed64BE(&id_be, entry.id);
+      batch->Put(family, store::SeriesByKeyKey(entry.canonical_key), id_be);
+      batch->Put(family, store::SeriesByIdKey(entry.id), entry.canonical_key);
+      for (int l = 0; l < kLabelCount; ++l) {
+        batch->Put(family, store::PostingKey(static_cast<uint8_t>(l), entry.labels.values[l], entry.id), "");
+      }
     }
+    (*resolved)[i] = ingest::ResolvedSeries{*dense, catalog_.at(*dense).id};
+    label_memo_.Remember(e, (*resolved)[i]);
   }
   return Status::OK();
 }
@@ -276,20 +283,24 @@ Status DBImpl::Append(std::span<const UsageEvent> events, AppendStats* stats) {
     return Status::InvalidArgument("an append holds at most " + std::to_string(kMaxAppendEvents) + " events, not " +
                                    std::to_string(events.size()));
   }
-  for (size_t i = 0; i < events.size(); ++i) TALLY_RETURN_IF_ERROR(ingest::ValidateEvent(events[i], i));
-
   bool flush_now = false;
   {
     std::unique_lock lock(write_mu_);
     if (!background_error_.ok()) return background_error_;
     const size_t catalog_before = catalog_.size();
     rocksdb::WriteBatch batch;
-    std::vector<uint32_t> dense;
-    Status s = ResolveSeries(events, &batch, &dense);
+    // Validation happens during resolution (labels once per distinct series); an invalid event
+    // undoes the series this batch added.
+    std::vector<ingest::ResolvedSeries> resolved;
+    Status s = ResolveSeries(events, &batch, &resolved);
+    if (!s.ok()) {
+      catalog_.TruncateTo(catalog_before);
+      return s;
+    }
     int64_t high_water = dedup_high_water_;
     for (const UsageEvent& e : events) high_water = std::max(high_water, e.timestamp_us);
     std::vector<bool> duplicate;
-    if (s.ok()) s = FindDuplicates(events, &duplicate, high_water);
+    s = FindDuplicates(events, &duplicate, high_water);
     if (!s.ok()) {
       catalog_.TruncateTo(catalog_before);
       return s;
@@ -304,7 +315,7 @@ Status DBImpl::Append(std::span<const UsageEvent> events, AppendStats* stats) {
         continue;
       }
       const UsageEvent& e = events[i];
-      log_builder_.Add(dense[i], catalog_.at(dense[i]).id, RowOf(e));
+      log_builder_.Add(resolved[i].dense, resolved[i].id, RowOf(e));
       if (e.event_id != 0) batch.Put(dedup, store::DedupKey(e.event_id), Fixed64Value(static_cast<uint64_t>(e.timestamp_us)));
     }
     if (stats) stats->duplicates = duplicates;
@@ -332,7 +343,7 @@ Status DBImpl::Append(std::span<const UsageEvent> events, AppendStats* stats) {
     {
       std::unique_lock head_lock(head_mu_);
       for (size_t i = 0; i < events.size(); ++i) {
-        if (!duplicate[i]) active_->Add(dense[i], RowOf(events[i]), seq);
+        if (!duplicate[i]) active_->Add(resolved[i].dense, RowOf(events[i]), seq);
       }
     }
     if (active_since_us_ == 0) active_since_us_ = WallClockMicros();

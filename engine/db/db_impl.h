@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "engine/head/head.h"
+#include "engine/ingest/label_memo.h"
 #include "engine/ingest/log_record.h"
 #include "engine/series/catalog.h"
 #include "engine/store/rocks_store.h"
@@ -49,9 +50,10 @@ class DBImpl final : public DB {
   Status LoadSeries();
   Status ReplayLog();
 
-  // Resolves (creating when new) the series of every event; new series records go into *batch.
+  // Validates every event and resolves (creating when new) its series; new series records go into
+  // *batch. On error the caller undoes the catalog additions.
   Status ResolveSeries(std::span<const UsageEvent> events, rocksdb::WriteBatch* batch,
-                       std::vector<uint32_t>* dense);
+                       std::vector<ingest::ResolvedSeries>* resolved);
   // Marks in *duplicate the events whose id is already stored or repeats within the batch.
   Status FindDuplicates(std::span<const UsageEvent> events, std::vector<bool>* duplicate, int64_t high_water);
 
@@ -85,6 +87,7 @@ class DBImpl final : public DB {
   int64_t dedup_high_water_ = INT64_MIN;
   int64_t active_since_us_ = 0;  // wall clock of the first append into the active head
   ingest::LogRecordBuilder log_builder_;
+  ingest::LabelMemo label_memo_;
   std::string key_scratch_;
   Status background_error_;  // sticky: after a failed flush the DB refuses writes
 

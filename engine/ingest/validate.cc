@@ -81,11 +81,29 @@ Status CheckCount(size_t index, std::string_view field, int64_t value) {
 
 }  // namespace
 
-Status ValidateEvent(const UsageEvent& e, size_t index) {
-  if (e.timestamp_us < kMinTimestampUs || e.timestamp_us >= kEndTimestampUs) {
+Status ValidateMeasures(const UsageEvent& e, size_t index) {
+  if (e.timestamp_us < kMinTimestampUs || e.timestamp_us >= kEndTimestampUs) [[unlikely]] {
     return Bad(index, "timestamp", std::to_string(e.timestamp_us) +
                                        " µs is outside [2000-01-01, 2200-01-01)");
   }
+  // One combined test keeps the common all-valid case to a single branch.
+  if (static_cast<uint64_t>(e.input_tokens) > static_cast<uint64_t>(kMaxFieldValue) ||
+      static_cast<uint64_t>(e.output_tokens) > static_cast<uint64_t>(kMaxFieldValue) ||
+      static_cast<uint64_t>(e.latency_us) > static_cast<uint64_t>(kMaxFieldValue) ||
+      static_cast<uint64_t>(e.cost_micros) > static_cast<uint64_t>(kMaxFieldValue)) [[unlikely]] {
+    Status s;
+    if (!(s = CheckCount(index, "input_tokens", e.input_tokens)).ok()) return s;
+    if (!(s = CheckCount(index, "output_tokens", e.output_tokens)).ok()) return s;
+    if (!(s = CheckCount(index, "latency_us", e.latency_us)).ok()) return s;
+    return CheckCount(index, "cost_micros", e.cost_micros);
+  }
+  if (static_cast<uint8_t>(e.outcome) >= kOutcomeCount) [[unlikely]] {
+    return Bad(index, "outcome", "unknown value " + std::to_string(static_cast<int>(e.outcome)));
+  }
+  return Status::OK();
+}
+
+Status ValidateLabels(const UsageEvent& e, size_t index) {
   Status s;
   if (!(s = CheckLabel(index, "workspace", e.workspace, true)).ok()) return s;
   if (!(s = CheckLabel(index, "model", e.model, true)).ok()) return s;
@@ -93,15 +111,15 @@ Status ValidateEvent(const UsageEvent& e, size_t index) {
   if (!(s = CheckLabel(index, "environment", e.environment, false)).ok()) return s;
   if (!(s = CheckLabel(index, "api_key", e.api_key, false)).ok()) return s;
   if (!(s = CheckLabel(index, "user", e.user, false)).ok()) return s;
-  if (!(s = CheckLabel(index, "version", e.version, false)).ok()) return s;
-  if (!(s = CheckCount(index, "input_tokens", e.input_tokens)).ok()) return s;
-  if (!(s = CheckCount(index, "output_tokens", e.output_tokens)).ok()) return s;
-  if (!(s = CheckCount(index, "latency_us", e.latency_us)).ok()) return s;
-  if (!(s = CheckCount(index, "cost_micros", e.cost_micros)).ok()) return s;
-  if (static_cast<uint8_t>(e.outcome) >= kOutcomeCount) {
-    return Bad(index, "outcome", "unknown value " + std::to_string(static_cast<int>(e.outcome)));
-  }
-  return Status::OK();
+  return CheckLabel(index, "version", e.version, false);
+}
+
+Status ValidateEvent(const UsageEvent& e, size_t index) {
+  // Field order of the messages: timestamp first, then labels, then measures.
+  if (e.timestamp_us < kMinTimestampUs || e.timestamp_us >= kEndTimestampUs) return ValidateMeasures(e, index);
+  Status s = ValidateLabels(e, index);
+  if (!s.ok()) return s;
+  return ValidateMeasures(e, index);
 }
 
 }  // namespace tally::ingest

@@ -21,4 +21,8 @@ bool IsValidUtf8(std::string_view text);
 // OK, or InvalidArgument naming `index` and the first bad field of `event`.
 Status ValidateEvent(const UsageEvent& event, size_t index);
 
+// The two halves of ValidateEvent, for callers that validate labels once per distinct series.
+Status ValidateMeasures(const UsageEvent& event, size_t index);  // timestamp, numbers, outcome
+Status ValidateLabels(const UsageEvent& event, size_t index);
+
 }  // namespace tally::ingest
