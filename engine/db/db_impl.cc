@@ -8,6 +8,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "engine/codec/coding.h"
+#include "engine/ingest/dedup_record.h"
 #include "engine/ingest/validate.h"
 #include "engine/series/series_key.h"
 #include "engine/store/layout.h"
@@ -99,6 +100,7 @@ Result<std::unique_ptr<DB>> DBImpl::Open(const std::string& path, const Options&
   TALLY_RETURN_IF_ERROR(db->LoadMeta(!exists));
   TALLY_RETURN_IF_ERROR(db->LoadSeries());
   TALLY_RETURN_IF_ERROR(db->ReplayLog());
+  if (!options.read_only) TALLY_RETURN_IF_ERROR(db->LoadDedupIndex());
   if (!options.read_only) db->flusher_ = std::thread([raw = db.get()] { raw->FlusherLoop(); });
   return std::unique_ptr<DB>(std::move(db));
 }
@@ -203,7 +205,7 @@ Status DBImpl::ReplayLog() {
   std::unique_lock lock(head_mu_);
   active_ = std::move(head);
   frozen_.reset();
-  next_log_seq_ = last_seq + 1;
+  next_log_seq_ = std::max(next_log_seq_, last_seq + 1);
   if (!active_->empty()) active_since_us_ = WallClockMicros();
   return Status::OK();
 }
@@ -240,39 +242,37 @@ Status DBImpl::ResolveSeries(std::span<const UsageEvent> events, rocksdb::WriteB
   return Status::OK();
 }
 
-Status DBImpl::FindDuplicates(std::span<const UsageEvent> events, std::vector<bool>* duplicate,
-                              int64_t high_water) {
+void DBImpl::FindDuplicates(std::span<const UsageEvent> events, std::vector<bool>* duplicate,
+                            int64_t high_water) {
   duplicate->assign(events.size(), false);
-  std::unordered_set<uint64_t> in_batch;
-  std::vector<size_t> asked;
-  std::vector<std::string> keys;
+  const int64_t remembered_from = high_water - options_.dedup_window_us;
+  batch_ids_.clear();
   for (size_t i = 0; i < events.size(); ++i) {
     uint64_t id = events[i].event_id;
     if (id == 0) continue;
-    if (!in_batch.insert(id).second) {
-      (*duplicate)[i] = true;
-      continue;
-    }
-    asked.push_back(i);
-    keys.push_back(store::DedupKey(id));
+    // Within the batch the first event with an id wins; later ones are duplicates.
+    (*duplicate)[i] = dedup_index_.Contains(id, remembered_from) || !batch_ids_.insert(id).second;
   }
-  if (keys.empty()) return Status::OK();
-  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
-  std::vector<rocksdb::ColumnFamilyHandle*> families(keys.size(), store_->cf(Family::kDedup));
-  std::vector<std::string> values;
-  std::vector<rocksdb::Status> found = store_->db()->MultiGet(rocksdb::ReadOptions(), families, slices, &values);
-  const int64_t remembered_from = high_water - options_.dedup_window_us;
-  for (size_t k = 0; k < found.size(); ++k) {
-    if (found[k].IsNotFound()) continue;
-    TALLY_RETURN_IF_ERROR(store::FromRocks(found[k], "read dedup record"));
-    if (values[k].size() != 8) {
-      return Status::Corruption("dedup record for event id " + std::to_string(events[asked[k]].event_id) +
-                                " has " + std::to_string(values[k].size()) + " bytes");
+}
+
+Status DBImpl::LoadDedupIndex() {
+  const int64_t remembered_from = dedup_high_water_ - options_.dedup_window_us;
+  std::unique_ptr<rocksdb::Iterator> it(
+      store_->db()->NewIterator(rocksdb::ReadOptions(), store_->cf(Family::kDedup)));
+  std::vector<ingest::SeenId> ids;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key().size() != 8) return Status::Corruption("dedup key of " + std::to_string(it->key().size()) + " bytes");
+    const uint64_t seq = store::DecodeFixed64BE(it->key().data());
+    Status s = ingest::DecodeDedupRecord(it->value().ToStringView(), &ids);
+    if (!s.ok()) return s.WithContext("dedup record of append " + std::to_string(seq));
+    for (const ingest::SeenId& id : ids) {
+      if (id.timestamp_us >= remembered_from) dedup_index_.Insert(id.event_id, id.timestamp_us, remembered_from);
     }
-    int64_t seen_at = static_cast<int64_t>(codec::DecodeFixed64(values[k].data()));
-    if (seen_at >= remembered_from) (*duplicate)[asked[k]] = true;
+    // Dedup records outlive the log records of their appends, so sequence numbers continue
+    // after the last of either.
+    next_log_seq_ = std::max(next_log_seq_, seq + 1);
   }
-  return Status::OK();
+  return store::FromRocks(it->status(), "read dedup records");
 }
 
 Status DBImpl::Append(std::span<const UsageEvent> events, AppendStats* stats) {
@@ -300,14 +300,10 @@ Status DBImpl::Append(std::span<const UsageEvent> events, AppendStats* stats) {
     int64_t high_water = dedup_high_water_;
     for (const UsageEvent& e : events) high_water = std::max(high_water, e.timestamp_us);
     std::vector<bool> duplicate;
-    s = FindDuplicates(events, &duplicate, high_water);
-    if (!s.ok()) {
-      catalog_.TruncateTo(catalog_before);
-      return s;
-    }
+    FindDuplicates(events, &duplicate, high_water);
 
     log_builder_.Reset();
-    auto* dedup = store_->cf(Family::kDedup);
+    seen_ids_.clear();
     uint64_t duplicates = 0;
     for (size_t i = 0; i < events.size(); ++i) {
       if (duplicate[i]) {
@@ -316,7 +312,7 @@ Status DBImpl::Append(std::span<const UsageEvent> events, AppendStats* stats) {
       }
       const UsageEvent& e = events[i];
       log_builder_.Add(resolved[i].dense, resolved[i].id, RowOf(e));
-      if (e.event_id != 0) batch.Put(dedup, store::DedupKey(e.event_id), Fixed64Value(static_cast<uint64_t>(e.timestamp_us)));
+      if (e.event_id != 0) seen_ids_.push_back(ingest::SeenId{e.event_id, e.timestamp_us});
     }
     if (stats) stats->duplicates = duplicates;
     if (log_builder_.events() == 0) {  // every event was a duplicate: nothing to store
@@ -325,6 +321,10 @@ Status DBImpl::Append(std::span<const UsageEvent> events, AppendStats* stats) {
     }
     const uint64_t seq = next_log_seq_;
     batch.Put(store_->cf(Family::kLog), store::LogKey(seq), log_builder_.Finish());
+    if (!seen_ids_.empty()) {
+      ingest::EncodeDedupRecord(seen_ids_, &dedup_scratch_);
+      batch.Put(store_->cf(Family::kDedup), store::DedupKey(seq), dedup_scratch_);
+    }
     if (high_water != dedup_high_water_) {
       batch.Put(store_->cf(Family::kMeta), store::kMetaDedupHighWater, Fixed64Value(static_cast<uint64_t>(high_water)));
     }
@@ -336,6 +336,8 @@ Status DBImpl::Append(std::span<const UsageEvent> events, AppendStats* stats) {
       return s;
     }
     ++next_log_seq_;
+    const int64_t remembered_from = high_water - options_.dedup_window_us;
+    for (const ingest::SeenId& id : seen_ids_) dedup_index_.Insert(id.event_id, id.timestamp_us, remembered_from);
     if (high_water != dedup_high_water_) {
       dedup_high_water_ = high_water;
       store_->SetDedupExpiry(high_water - options_.dedup_window_us);

@@ -19,9 +19,12 @@
 #include <shared_mutex>
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/head/head.h"
+#include "engine/ingest/dedup_index.h"
+#include "engine/ingest/dedup_record.h"
 #include "engine/ingest/label_memo.h"
 #include "engine/ingest/log_record.h"
 #include "engine/series/catalog.h"
@@ -54,8 +57,9 @@ class DBImpl final : public DB {
   // *batch. On error the caller undoes the catalog additions.
   Status ResolveSeries(std::span<const UsageEvent> events, rocksdb::WriteBatch* batch,
                        std::vector<ingest::ResolvedSeries>* resolved);
-  // Marks in *duplicate the events whose id is already stored or repeats within the batch.
-  Status FindDuplicates(std::span<const UsageEvent> events, std::vector<bool>* duplicate, int64_t high_water);
+  // Marks in *duplicate the events whose id is remembered or repeats within the batch.
+  void FindDuplicates(std::span<const UsageEvent> events, std::vector<bool>* duplicate, int64_t high_water);
+  Status LoadDedupIndex();
 
   // Freezes the active head (when it holds at least `min_bytes`) and writes it out as blocks.
   Status FlushLocked(uint64_t min_bytes);  // REQUIRES: flush_mu_ held
@@ -88,6 +92,10 @@ class DBImpl final : public DB {
   int64_t active_since_us_ = 0;  // wall clock of the first append into the active head
   ingest::LogRecordBuilder log_builder_;
   ingest::LabelMemo label_memo_;
+  ingest::DedupIndex dedup_index_;
+  std::unordered_set<uint64_t> batch_ids_;
+  std::vector<ingest::SeenId> seen_ids_;
+  std::string dedup_scratch_;
   std::string key_scratch_;
   Status background_error_;  // sticky: after a failed flush the DB refuses writes
 

@@ -18,15 +18,21 @@ size_t VarintSize(uint64_t v) { return static_cast<size_t>(BitWidth(v | 1) + 6) 
 // lets each of the 16 extractions become a load, a shift and a mask.
 
 template <int W>
-void UnpackFullGroup(const uint8_t* p, uint64_t* out) {
+void UnpackFullGroup(const uint8_t* p, uint64_t* out, uint64_t* sum, uint64_t* any) {
   constexpr uint64_t kMask = W == 0 ? 0 : (uint64_t{1} << W) - 1;
+  uint64_t s = 0, a = 0;  // 16 values below 2^56 cannot overflow the sum
   for (int j = 0; j < static_cast<int>(kDenseGroupSize); ++j) {
     const int bit = j * W;
-    out[j] = (LoadLittleEndian64(p + bit / 8) >> (bit % 8)) & kMask;
+    const uint64_t v = (LoadLittleEndian64(p + bit / 8) >> (bit % 8)) & kMask;
+    out[j] = v;
+    s += v;
+    a |= v;
   }
+  *sum = s;
+  *any = a;
 }
 
-using UnpackFn = void (*)(const uint8_t*, uint64_t*);
+using UnpackFn = void (*)(const uint8_t*, uint64_t*, uint64_t*, uint64_t*);
 
 // Widths up to 56 keep every value inside one unaligned 8-byte load (7 + 56 bits <= 64).
 constexpr int kMaxFastWidth = 56;
@@ -90,48 +96,55 @@ void EncodeDense(std::span<const uint64_t> counts, ByteWriter& out) {
 }
 
 uint128 DecodeDense(ByteReader& in, std::span<uint64_t> out) {
+  // Work on local pointers (the reader is only told at the end) so the loop stays in registers.
+  const uint8_t* const begin = in.position();
+  const uint8_t* p = begin;
+  const uint8_t* const end = begin + in.remaining();
+  uint64_t* dst = out.data();
+  size_t left = out.size();
   uint128 total = 0;
-  for (size_t pos = 0; pos < out.size(); pos += kDenseGroupSize) {
-    const size_t n = std::min(kDenseGroupSize, out.size() - pos);
-    const int w = in.GetByte();
-    if (!in.ok()) return 0;
+  while (left > 0) {
+    const size_t n = std::min(kDenseGroupSize, left);
+    if (p == end) {
+      in.Fail("truncated dense bin group");
+      return 0;
+    }
+    const int w = *p++;
     if (w > 64) {
       in.Fail("dense bin group width above 64");
       return 0;
     }
     const size_t nbytes = (n * static_cast<size_t>(w) + 7) / 8;
-    if (in.remaining() < nbytes) {
+    const auto available = static_cast<size_t>(end - p);
+    if (available < nbytes) {
       in.Fail("truncated dense bin group");
       return 0;
     }
-    uint64_t* group = out.data() + pos;
-    // The fast path reads up to 8 bytes from the start of the last value: stay inside the input.
-    if (n == kDenseGroupSize && w <= kMaxFastWidth && in.remaining() >= nbytes + 8) {
-      kUnpackFullGroup[static_cast<size_t>(w)](in.position(), group);
-    } else if (!UnpackSlow(in.position(), n, w, group)) {
-      in.Fail("non-zero padding bits in a dense bin group");
-      return 0;
-    }
-    in.Skip(nbytes);
     uint64_t any = 0;
-    if (w <= kMaxFastWidth) {
-      uint64_t sum = 0;  // 16 values below 2^56 cannot overflow
-      for (size_t j = 0; j < n; ++j) {
-        any |= group[j];
-        sum += group[j];
-      }
+    // The fast path reads up to 8 bytes from the start of the last value: stay inside the input.
+    if (n == kDenseGroupSize && w <= kMaxFastWidth && available >= nbytes + 8) {
+      uint64_t sum = 0;
+      kUnpackFullGroup[static_cast<size_t>(w)](p, dst, &sum, &any);
       total += sum;
     } else {
+      if (!UnpackSlow(p, n, w, dst)) {
+        in.Fail("non-zero padding bits in a dense bin group");
+        return 0;
+      }
       for (size_t j = 0; j < n; ++j) {
-        any |= group[j];
-        total += group[j];
+        any |= dst[j];
+        total += dst[j];
       }
     }
     if (w > 0 && (any >> (w - 1)) == 0) {
       in.Fail("dense bin group width is not minimal");
       return 0;
     }
+    p += nbytes;
+    dst += n;
+    left -= n;
   }
+  in.Skip(static_cast<size_t>(p - begin));
   return total;
 }
 
@@ -160,6 +173,7 @@ void EncodeSparse(std::span<const uint64_t> counts, ByteWriter& out) {
 }
 
 uint128 DecodeSparse(ByteReader& in, std::span<uint64_t> out) {
+  std::fill(out.begin(), out.end(), 0);
   uint128 total = 0;
   uint64_t next = 0;  // the lowest index the next entry may have
   while (true) {

@@ -29,8 +29,7 @@ void EncodeSparse(std::span<const uint64_t> counts, ByteWriter& out);
 
 // Decode exactly out.size() counts into `out` and return their sum (at most 2^80, so 128 bits do
 // not overflow). On malformed input they call in.Fail(...) and return 0; `out` is then partly
-// written. The sparse decoder also requires the last entry to land on the last bin; `out` must be
-// zero-filled for it.
+// written. The sparse decoder also requires the last entry to land on the last bin.
 uint128 DecodeDense(ByteReader& in, std::span<uint64_t> out);
 uint128 DecodeSparse(ByteReader& in, std::span<uint64_t> out);
 

@@ -25,10 +25,11 @@ class FixedPointSum {
     if (scaled < 0x1p52) {
       // Adding and removing 2^52 rounds to the nearest integer (ties to even) in the default
       // rounding mode; the compiler may not fold it away (no -ffast-math in this project).
-      return static_cast<uint64_t>((scaled + 0x1p52) - 0x1p52);
+      // (A signed conversion: cheaper than an unsigned one on x86-64, and exact below 2^63.)
+      return static_cast<uint64_t>(static_cast<int64_t>((scaled + 0x1p52) - 0x1p52));
     }
     // From 2^52 up every double is an integer, so the conversion is exact.
-    if (scaled < 0x1p63) return static_cast<uint64_t>(scaled);
+    if (scaled < 0x1p63) return static_cast<uint64_t>(static_cast<int64_t>(scaled));
     return static_cast<uint128>(scaled);
   }
 

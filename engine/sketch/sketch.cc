@@ -51,9 +51,7 @@ Status InvalidValue(double value) {
 }  // namespace
 
 struct Sketch::State {
-  State(uint32_t alpha_ppm, uint32_t bin_limit)
-      : mapping(alpha_ppm == kDefaultAlphaPpm ? DefaultMapping() : LogMapping(alpha_ppm)),
-        bins(bin_limit) {}
+  State(uint32_t alpha_ppm, uint32_t bin_limit) : mapping(alpha_ppm), bins(bin_limit) {}
 
   LogMapping mapping;
   BinStore bins;
@@ -124,9 +122,11 @@ Sketch& Sketch::operator=(Sketch&& other) noexcept = default;
 Sketch::~Sketch() = default;
 
 Sketch::State& Sketch::state() {
-  if (!state_) state_ = std::make_unique<State>(kDefaultAlphaPpm, kDefaultBinLimit);
+  if (!state_) [[unlikely]] RecreateAfterMove();
   return *state_;
 }
+
+void Sketch::RecreateAfterMove() { state_ = std::make_unique<State>(kDefaultAlphaPpm, kDefaultBinLimit); }
 
 const Sketch::State& Sketch::state() const {
   static const State kEmpty(kDefaultAlphaPpm, kDefaultBinLimit);
@@ -136,9 +136,9 @@ const Sketch::State& Sketch::state() const {
 Result<Sketch> Sketch::Create(const SketchOptions& options) {
   const double alpha = options.relative_accuracy;
   const double ppm = std::round(alpha * 1e6);
-  if (!(alpha >= 1e-6 && alpha <= 0.5) || std::fabs(alpha * 1e6 - ppm) > 1e-6) {
+  if (!(alpha >= 1e-4 && alpha <= 0.5) || std::fabs(alpha * 1e6 - ppm) > 1e-6) {
     return Status::InvalidArgument("sketch: relative_accuracy " + FormatDouble(alpha) +
-                                   " must be a multiple of 1e-6 in [1e-6, 0.5]");
+                                   " must be a multiple of 1e-6 in [1e-4, 0.5]");
   }
   if (options.bin_limit < sketch::kMinBinLimit || options.bin_limit > sketch::kMaxBinLimit) {
     return Status::InvalidArgument("sketch: bin_limit " + std::to_string(options.bin_limit) +

@@ -53,7 +53,7 @@ void EncodeSketch(const SketchParts& parts, std::string* out) {
 
   w.PutByte(kFormatVersion);
   w.PutByte(flags);
-  w.PutByte(LogMapping::kKindCubicLog2);
+  w.PutByte(LogMapping::kKindOctaveLog);
   w.PutVarint64(parts.alpha_ppm);
   w.PutVarint64(parts.bin_limit);
   w.PutVarint64(parts.count);
@@ -121,7 +121,7 @@ Status DecodeSketch(std::string_view bytes, const LogMapping* mapping_hint, Sket
     return Status::NotSupported("sketch: unknown flag bits " + std::to_string(flags & ~kKnownFlags));
   }
   const uint8_t mapping_kind = in.GetByte();
-  if (mapping_kind != LogMapping::kKindCubicLog2) {
+  if (mapping_kind != LogMapping::kKindOctaveLog) {
     return Status::NotSupported("sketch: unknown mapping kind " + std::to_string(mapping_kind));
   }
   const uint64_t alpha_ppm = in.GetVarint64();
@@ -225,7 +225,8 @@ Status DecodeSketch(std::string_view bytes, const LogMapping* mapping_hint, Sket
   const bool sparse = flags & Bit(SketchFlag::kSparseBins);
   const uint64_t min_bytes = sparse ? 1 : (span + kDenseGroupSize - 1) / kDenseGroupSize;
   if (in.remaining() < min_bytes) return CorruptionAt(in, start, "truncated bins");
-  bin_storage->assign(span, 0);
+  // Every entry is written by the decoders: resizing a reused buffer fills nothing.
+  bin_storage->resize(span);
   const uint128 total = sparse ? DecodeSparse(in, *bin_storage) : DecodeDense(in, *bin_storage);
   if (!in.ok()) return CorruptionAt(in, start, in.error());
   if (in.remaining() != 0) return CorruptionAt(in, start, "trailing bytes");

@@ -28,8 +28,8 @@ enum class SketchFlag : uint8_t {
 };
 inline constexpr uint8_t kKnownFlags = 0x1F;
 
-inline constexpr uint32_t kMinAlphaPpm = 1;
-inline constexpr uint32_t kMaxAlphaPpm = 500000;
+inline constexpr uint32_t kMinAlphaPpm = LogMapping::kMinAlphaPpm;
+inline constexpr uint32_t kMaxAlphaPpm = LogMapping::kMaxAlphaPpm;
 inline constexpr uint32_t kMinBinLimit = 1;
 inline constexpr uint32_t kMaxBinLimit = 65536;
 inline constexpr double kMaxValue = 0x1p62;

@@ -70,9 +70,9 @@ bool ParseBlockKey(std::string_view key, BlockKeyParts* parts) {
   return true;
 }
 
-std::string DedupKey(uint64_t event_id) {
+std::string DedupKey(uint64_t log_seq) {
   std::string key;
-  PutFixed64BE(&key, event_id);
+  PutFixed64BE(&key, log_seq);
   return key;
 }
 

@@ -15,7 +15,7 @@ inline constexpr std::string_view kMetaFamily = "default";   // format version, 
 inline constexpr std::string_view kSeriesFamily = "series";  // series key <-> id, label postings
 inline constexpr std::string_view kLogFamily = "log";        // appended batches not yet in blocks
 inline constexpr std::string_view kBlocksFamily = "blocks";  // compressed columnar event blocks
-inline constexpr std::string_view kDedupFamily = "dedup";    // event id -> event timestamp
+inline constexpr std::string_view kDedupFamily = "dedup";    // the event ids each append stored
 
 // The format version this build writes and the newest it reads.
 inline constexpr uint32_t kFormatVersion = 1;
@@ -52,8 +52,8 @@ struct BlockKeyParts {
 // False when `key` is not a block key.
 bool ParseBlockKey(std::string_view key, BlockKeyParts* parts);
 
-// Dedup family: event id, fixed64 BE -> event timestamp fixed64 LE.
-std::string DedupKey(uint64_t event_id);
+// Dedup family: the log sequence number of the append, fixed64 BE -> its dedup record.
+std::string DedupKey(uint64_t log_seq);
 
 // The start of the window holding `t` for windows of `window_us` (floor division; t may be negative
 // only in tests).

@@ -8,21 +8,20 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 
+#include "engine/ingest/dedup_record.h"
 #include "engine/store/layout.h"
 
 namespace tally::store {
 namespace {
 
-// Drops dedup records whose event time fell out of the dedup window. Never throws: a malformed
-// value is kept (verify reports it) rather than guessed about.
+// Drops dedup records whose every id fell out of the dedup window. Never throws: a malformed
+// value is kept (opening the database reports it) rather than guessed about.
 class DedupExpiryFilter final : public rocksdb::CompactionFilter {
  public:
   explicit DedupExpiryFilter(std::shared_ptr<std::atomic<int64_t>> expiry) : expiry_(std::move(expiry)) {}
   bool Filter(int, const rocksdb::Slice&, const rocksdb::Slice& value, std::string*, bool*) const override {
-    if (value.size() != 8) return false;
-    int64_t ts = 0;
-    for (int i = 7; i >= 0; --i) ts = (ts << 8) | static_cast<uint8_t>(value[i]);
-    return ts < expiry_->load(std::memory_order_relaxed);
+    std::optional<int64_t> newest = ingest::DedupRecordMaxTimestamp(value.ToStringView());
+    return newest.has_value() && *newest < expiry_->load(std::memory_order_relaxed);
   }
   const char* Name() const override { return "tally.DedupExpiryFilter"; }
 
