@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cstring>
 #include <utility>
 
 namespace tally::sketch {
@@ -121,10 +122,26 @@ uint128 DecodeDense(ByteReader& in, std::span<uint64_t> out) {
       return 0;
     }
     uint64_t any = 0;
-    // The fast path reads up to 8 bytes from the start of the last value: stay inside the input.
-    if (n == kDenseGroupSize && w <= kMaxFastWidth && available >= nbytes + 8) {
+    if (w <= kMaxFastWidth) {
       uint64_t sum = 0;
-      kUnpackFullGroup[static_cast<size_t>(w)](p, dst, &sum, &any);
+      if (n == kDenseGroupSize && available >= nbytes + 8) {
+        // The fast path reads up to 8 bytes from the start of the last value: inside the input.
+        kUnpackFullGroup[static_cast<size_t>(w)](p, dst, &sum, &any);
+      } else {
+        // The last groups: unpack a zero-padded copy. Values past n then hold only the padding
+        // bits of the last byte, which must be zero.
+        uint8_t padded[2 * kMaxFastWidth + 8] = {};
+        uint64_t values[kDenseGroupSize];
+        std::memcpy(padded, p, nbytes);
+        kUnpackFullGroup[static_cast<size_t>(w)](padded, values, &sum, &any);
+        uint64_t padding = 0;
+        for (size_t j = n; j < kDenseGroupSize; ++j) padding |= values[j];
+        if (padding != 0) {
+          in.Fail("non-zero padding bits in a dense bin group");
+          return 0;
+        }
+        std::memcpy(dst, values, n * sizeof(uint64_t));
+      }
       total += sum;
     } else {
       if (!UnpackSlow(p, n, w, dst)) {

@@ -34,7 +34,7 @@ namespace tally {
 // sketches merge only when both fields are equal. Neither can change after creation.
 struct SketchOptions {
   // alpha: every quantile answer y satisfies |y - x| <= alpha * x for the exact quantile x (see
-  // Sketch). Stored in parts per million, so it must be a multiple of 1e-6 in [1e-6, 0.5].
+  // Sketch). Stored in parts per million, so it must be a multiple of 1e-6 in [1e-4, 0.5].
   // Default: 0.01 (1%).
   double relative_accuracy = 0.01;
 
@@ -146,6 +146,7 @@ class Sketch {
   explicit Sketch(std::unique_ptr<State> state);
   State& state();
   const State& state() const;
+  void RecreateAfterMove();
 
   std::unique_ptr<State> state_;  // null only after a move: then behaves as empty, default options
 };

@@ -25,7 +25,7 @@ std::vector<double> LogUniform(size_t n, int lo, int hi, uint64_t seed) {
 }
 
 TEST(LogMapping, RepresentativeWithinAlphaOverTheWholeRange) {
-  for (uint32_t ppm : {1000u, 10000u, 20000u, 50000u, 100000u, 500000u}) {
+  for (uint32_t ppm : {100u, 1000u, 10000u, 20000u, 50000u, 100000u, 500000u}) {
     const LogMapping mapping(ppm);
     const double alpha = ppm / 1e6;
     std::vector<double> values = LogUniform(40000, -1021, 62, ppm);

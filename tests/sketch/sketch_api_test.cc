@@ -125,7 +125,8 @@ TEST(SketchApi, CreateValidatesOptions) {
     return Sketch::Create(o);
   };
   EXPECT_TRUE(make(0.01, 2048).ok());
-  EXPECT_TRUE(make(0.000001, 1).ok());
+  EXPECT_TRUE(make(0.0001, 1).ok());
+  EXPECT_TRUE(make(0.00009, 2048).status().IsInvalidArgument());
   EXPECT_TRUE(make(0.5, 65536).ok());
   EXPECT_TRUE(make(0.0, 2048).status().IsInvalidArgument());
   EXPECT_TRUE(make(0.6, 2048).status().IsInvalidArgument());
