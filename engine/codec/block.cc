@@ -108,7 +108,7 @@ BlockHeader SummarizeColumns(const BlockColumns& columns) {
   return h;
 }
 
-Status EncodeBlock(const BlockColumns& columns, std::string* out) {
+Status EncodeBlock(const BlockColumns& columns, std::string* out, EncodeEffort effort) {
   if (Status s = ValidateColumns(columns); !s.ok()) return s;
   const BlockHeader h = SummarizeColumns(columns);
   out->clear();
@@ -120,26 +120,35 @@ Status EncodeBlock(const BlockColumns& columns, std::string* out) {
     static constexpr ColumnCodecId kPredictedCodecs[] = {ColumnCodecId::kFrameOfReference,
                                                          ColumnCodecId::kLinearPredicted};
     static constexpr ColumnCodecId kIdCodecs[] = {ColumnCodecId::kFrameOfReference, ColumnCodecId::kDelta};
+    static constexpr ColumnCodecId kFastTimestampCodecs[] = {ColumnCodecId::kDelta};
+    const bool fast = effort == EncodeEffort::kFast;
+    const PackingChoice packings = fast ? PackingChoice::kFastest : PackingChoice::kSmallest;
+    const std::span<const ColumnCodecId> timestamp_codecs =
+        fast ? std::span<const ColumnCodecId>(kFastTimestampCodecs) : std::span<const ColumnCodecId>(kTimestampCodecs);
+    const std::span<const ColumnCodecId> predicted_codecs =
+        fast ? std::span<const ColumnCodecId>(kIndependentCodecs) : std::span<const ColumnCodecId>(kPredictedCodecs);
+    const std::span<const ColumnCodecId> id_codecs =
+        fast ? std::span<const ColumnCodecId>(kIndependentCodecs) : std::span<const ColumnCodecId>(kIdCodecs);
     const TransformContext plain;
     const TransformContext predicted{0, AsUnsigned(columns.input_tokens), AsUnsigned(columns.output_tokens)};
     auto encode_measure = [&](const std::vector<int64_t>& column, const ColumnSummary& s, TransformContext context,
                               std::span<const ColumnCodecId> codecs) {
       if (s.min == s.max) return;  // constant: implied by the header
       context.base = static_cast<uint64_t>(s.min);
-      EncodeIntegerColumn(AsUnsigned(column), context, codecs, out);
+      EncodeIntegerColumn(AsUnsigned(column), context, codecs, out, packings);
     };
     if (h.min_timestamp_us != h.max_timestamp_us) {
       TransformContext context;
       context.base = static_cast<uint64_t>(h.min_timestamp_us);
-      EncodeIntegerColumn(AsUnsigned(columns.timestamp_us), context, kTimestampCodecs, out);
+      EncodeIntegerColumn(AsUnsigned(columns.timestamp_us), context, timestamp_codecs, out, packings);
     }
     encode_measure(columns.input_tokens, h.input_tokens, plain, kIndependentCodecs);
     encode_measure(columns.output_tokens, h.output_tokens, plain, kIndependentCodecs);
-    encode_measure(columns.latency_us, h.latency_us, predicted, kPredictedCodecs);
-    encode_measure(columns.cost_micros, h.cost_micros, predicted, kPredictedCodecs);
+    encode_measure(columns.latency_us, h.latency_us, predicted, predicted_codecs);
+    encode_measure(columns.cost_micros, h.cost_micros, predicted, predicted_codecs);
     if (OutcomeValuesPresent(h) > 1) EncodeOutcomeColumn(columns.outcome, out);
     if (h.rows_with_event_id > 0) {
-      EncodeIntegerColumn({columns.event_id.data(), columns.event_id.size()}, plain, kIdCodecs, out);
+      EncodeIntegerColumn({columns.event_id.data(), columns.event_id.size()}, plain, id_codecs, out, packings);
     }
   }
   PutFixed64(out, XXH3_64bits(out->data(), out->size()));

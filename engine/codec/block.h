@@ -91,10 +91,17 @@ struct BlockHeader {
 // are valid for EncodeBlock.
 BlockHeader SummarizeColumns(const BlockColumns& columns);
 
+// How hard EncodeBlock works at making the block small. Both produce the same format; a reader
+// cannot tell them apart except by size.
+enum class EncodeEffort : uint8_t {
+  kSmallest,  // try every codec of every column and keep the smallest (compaction)
+  kFast,      // one cheap codec per column: several times faster, larger blocks (head flushes)
+};
+
 // Encodes `columns` (at most kMaxBlockRows rows) into *out, replacing its contents.
 // InvalidArgument for columns of different lengths, too many rows, a measure outside
 // [0, kMaxMeasureValue) or an outcome above 2; *out is then unspecified.
-Status EncodeBlock(const BlockColumns& columns, std::string* out);
+Status EncodeBlock(const BlockColumns& columns, std::string* out, EncodeEffort effort = EncodeEffort::kSmallest);
 
 // Verifies the checksum and parses only the header (no column is decoded).
 // Corruption on any damage; NotSupported for a format version newer than this build.

@@ -34,7 +34,11 @@ bool ReadFrame(Decoder* in, uint8_t* codec, std::string_view* payload) {
 }  // namespace
 
 void EncodeIntegerColumn(std::span<const uint64_t> values, const TransformContext& context,
-                         std::span<const ColumnCodecId> candidates, std::string* out) {
+                         std::span<const ColumnCodecId> candidates, std::string* out, PackingChoice packings) {
+  static const IntegerPacker* const kFastestPackers[] = {&FramedBitPacker()};
+  const std::span<const IntegerPacker* const> packers =
+      packings == PackingChoice::kFastest ? std::span<const IntegerPacker* const>(kFastestPackers)
+                                          : std::span<const IntegerPacker* const>(kPackers);
   Scratch& scratch = ThreadScratch();
   scratch.candidate.resize(values.size());
   scratch.best.resize(values.size());
@@ -52,8 +56,8 @@ void EncodeIntegerColumn(std::span<const uint64_t> values, const TransformContex
     std::span<const uint64_t> residuals(scratch.candidate);
     ResidualStats stats = ResidualStats::Of(residuals);
     bool won = false;
-    for (const IntegerPacker* packer : kPackers) {
-      size_t bytes = param_bytes.size() + packer->EstimateBytes(residuals, stats);
+    for (const IntegerPacker* packer : packers) {
+      size_t bytes = packers.size() == 1 ? 0 : param_bytes.size() + packer->EstimateBytes(residuals, stats);
       if (bytes < best_bytes) {
         best_bytes = bytes, best_transform = transform, best_packer = packer, best_params = params;
         best_stats = stats;

@@ -16,10 +16,17 @@
 
 namespace tally::codec {
 
-// Appends the framed column: for each of `candidates` that applies, every packing is estimated and
-// the smallest pair is written.
+// Which packings EncodeIntegerColumn considers.
+enum class PackingChoice : uint8_t {
+  kSmallest,  // estimate every packing and keep the smallest
+  kFastest,   // framed bit-packing only: no estimate pass, a few ns per value
+};
+
+// Appends the framed column: for each of `candidates` that applies, every packing of `packings` is
+// estimated and the smallest pair is written.
 void EncodeIntegerColumn(std::span<const uint64_t> values, const TransformContext& context,
-                         std::span<const ColumnCodecId> candidates, std::string* out);
+                         std::span<const ColumnCodecId> candidates, std::string* out,
+                         PackingChoice packings = PackingChoice::kSmallest);
 // Reads one framed integer column into out (whose size is the row count); errors go to *in.
 void DecodeIntegerColumn(Decoder* in, const TransformContext& context, std::span<uint64_t> out);
 

@@ -1,5 +1,9 @@
 // DB::Compact: merge each series' blocks of one window into as few blocks as fit
-// Options::compact_block_rows, then let RocksDB drop everything deleted.
+// Options::compact_block_rows, re-encoding them for size, then let RocksDB drop everything deleted.
+//
+// Flushes write blocks with the fast encoding; every block written since the last compaction
+// (sequence number at or above the recorded mark) is therefore rewritten even when it is alone in
+// its window, while blocks a compaction already wrote are left alone unless they gain neighbours.
 #include <algorithm>
 #include <numeric>
 
@@ -65,17 +69,42 @@ Status DBImpl::Compact() {
   codec::BlockColumns merged, chunk;
   std::string encoded;
 
-  auto write_batch = [&]() -> Status {
-    if (batch.Count() == 0) return Status::OK();
+  uint64_t compacted_below = 0;
+  {
+    std::string v;
+    rocksdb::Status rs = rdb->Get(rocksdb::ReadOptions(), store_->cf(Family::kMeta), store::kMetaCompactedBelowSeq, &v);
+    if (rs.ok() && v.size() == 8) {
+      compacted_below = codec::DecodeFixed64(v.data());
+    } else if (rs.ok()) {
+      return Status::Corruption("compaction mark record has " + std::to_string(v.size()) + " bytes");
+    } else if (!rs.IsNotFound()) {
+      return store::FromRocks(rs, "read compaction mark");
+    }
+  }
+  // Everything written before this compaction starts is covered by it.
+  const uint64_t new_mark = next_block_seq_;
+
+  auto write_batch = [&](bool last) -> Status {
+    if (batch.Count() == 0 && !last) return Status::OK();
     std::string seq;
     codec::PutFixed64(&seq, next_block_seq_);
     batch.Put(store_->cf(Family::kMeta), store::kMetaNextBlockSeq, seq);
+    if (last) {
+      std::string mark;
+      codec::PutFixed64(&mark, new_mark);
+      batch.Put(store_->cf(Family::kMeta), store::kMetaCompactedBelowSeq, mark);
+    }
     Status s = store::FromRocks(rdb->Write(rocksdb::WriteOptions(), &batch), "compaction write");
     batch.Clear();
     return s;
   };
   auto merge_group = [&]() -> Status {
-    if (group.size() < 2) return Status::OK();
+    const bool fresh = std::any_of(group.begin(), group.end(), [&](const StoredBlock& b) {
+      store::BlockKeyParts parts;
+      store::ParseBlockKey(b.key, &parts);
+      return parts.block_seq >= compacted_below;
+    });
+    if (group.size() < 2 && !fresh) return Status::OK();
     TALLY_RETURN_IF_ERROR(MergeRows(group, &merged));
     for (const StoredBlock& b : group) batch.Delete(family, b.key);
     const size_t limit = std::max<size_t>(1, std::min<size_t>(options_.compact_block_rows, codec::kMaxBlockRows));
@@ -86,7 +115,7 @@ Status DBImpl::Compact() {
       batch.Put(family, store::BlockKey(group_parts.series_id, group_parts.window_start_us, next_block_seq_++),
                 encoded);
     }
-    if (batch.GetDataSize() >= kCompactionBatchBytes) return write_batch();
+    if (batch.GetDataSize() >= kCompactionBatchBytes) return write_batch(false);
     return Status::OK();
   };
 
@@ -105,7 +134,7 @@ Status DBImpl::Compact() {
   }
   TALLY_RETURN_IF_ERROR(store::FromRocks(it->status(), "read blocks for compaction"));
   TALLY_RETURN_IF_ERROR(merge_group());
-  TALLY_RETURN_IF_ERROR(write_batch());
+  TALLY_RETURN_IF_ERROR(write_batch(true));
   it.reset();
   return store_->CompactAll();
 }

@@ -197,7 +197,7 @@ Status DBImpl::ReplayLog() {
     for (const ingest::LogEntry& e : entries) {
       std::optional<uint32_t> dense = catalog_.FindById(e.series_id);
       if (!dense) return Status::Corruption("log record " + std::to_string(seq) + " names unknown series " + std::to_string(e.series_id));
-      head->Add(*dense, e.row, seq);
+      head->Add(*dense, e.row);
     }
     last_seq = seq;
   }
@@ -213,14 +213,19 @@ Status DBImpl::ReplayLog() {
 Status DBImpl::ResolveSeries(std::span<const UsageEvent> events, rocksdb::WriteBatch* batch,
                              std::vector<ingest::ResolvedSeries>* resolved) {
   resolved->resize(events.size());
-  label_memo_.Clear();
+  label_memo_.NewCall();
   auto* family = store_->cf(Family::kSeries);
   for (size_t i = 0; i < events.size(); ++i) {
     const UsageEvent& e = events[i];
     TALLY_RETURN_IF_ERROR(ingest::ValidateMeasures(e, i));
-    if (const ingest::ResolvedSeries* known = label_memo_.Find(e)) {
-      (*resolved)[i] = *known;
-      continue;
+    if (const ingest::LabelMemo::Hit hit = label_memo_.Find(e); hit.series != nullptr) {
+      // Views remembered from an earlier append may now show other bytes: compare them with the
+      // series' labels (known valid) before trusting the hit.
+      if (hit.this_call || catalog_.LabelsEqual(hit.series->dense, e)) {
+        (*resolved)[i] = *hit.series;
+        if (!hit.this_call) label_memo_.Remember(e, *hit.series);
+        continue;
+      }
     }
     TALLY_RETURN_IF_ERROR(ingest::ValidateLabels(e, i));
     series::EncodeSeriesKey(e, &key_scratch_);
@@ -294,7 +299,7 @@ Status DBImpl::Append(std::span<const UsageEvent> events, AppendStats* stats) {
     std::vector<ingest::ResolvedSeries> resolved;
     Status s = ResolveSeries(events, &batch, &resolved);
     if (!s.ok()) {
-      catalog_.TruncateTo(catalog_before);
+      UndoNewSeries(catalog_before);
       return s;
     }
     int64_t high_water = dedup_high_water_;
@@ -316,7 +321,7 @@ Status DBImpl::Append(std::span<const UsageEvent> events, AppendStats* stats) {
     }
     if (stats) stats->duplicates = duplicates;
     if (log_builder_.events() == 0) {  // every event was a duplicate: nothing to store
-      catalog_.TruncateTo(catalog_before);
+      UndoNewSeries(catalog_before);
       return Status::OK();
     }
     const uint64_t seq = next_log_seq_;
@@ -332,7 +337,7 @@ Status DBImpl::Append(std::span<const UsageEvent> events, AppendStats* stats) {
     wo.sync = options_.sync_each_append;
     s = store::FromRocks(store_->db()->Write(wo, &batch), "append");
     if (!s.ok()) {
-      catalog_.TruncateTo(catalog_before);
+      UndoNewSeries(catalog_before);
       return s;
     }
     ++next_log_seq_;
@@ -344,8 +349,9 @@ Status DBImpl::Append(std::span<const UsageEvent> events, AppendStats* stats) {
     }
     {
       std::unique_lock head_lock(head_mu_);
+      active_->NoteLogRecord(seq);
       for (size_t i = 0; i < events.size(); ++i) {
-        if (!duplicate[i]) active_->Add(resolved[i].dense, RowOf(events[i]), seq);
+        if (!duplicate[i]) active_->Add(resolved[i].dense, RowOf(events[i]));
       }
     }
     if (active_since_us_ == 0) active_since_us_ = WallClockMicros();
@@ -370,6 +376,12 @@ const rocksdb::Snapshot* DBImpl::TakeSnapshot() {
   // A secondary instance has no snapshots; its view changes only in Refresh, which view_mu_
   // keeps apart from reads.
   return store_->read_only() ? nullptr : store_->db()->GetSnapshot();
+}
+
+void DBImpl::UndoNewSeries(size_t catalog_size) {
+  if (catalog_.size() == catalog_size) return;
+  catalog_.TruncateTo(catalog_size);
+  label_memo_.Clear();  // it may name the series just removed
 }
 
 bool DBImpl::HeadNeedsFlush() const {
@@ -404,9 +416,14 @@ Status DBImpl::FlushLocked(uint64_t min_bytes) {
     batch.Put(store_->cf(Family::kMeta), store::kMetaNextBlockSeq, Fixed64Value(next_block_seq_));
     rocksdb::WriteOptions wo;
     wo.sync = options_.sync_each_append;
-    std::unique_lock head_lock(head_mu_);
+    // No reader may take its snapshot between this write and dropping the frozen head, or it
+    // would count the frozen events twice; appenders only need head_mu_ and go on meanwhile.
+    std::unique_lock view_lock(snapshot_mu_);
     s = store::FromRocks(store_->db()->Write(wo, &batch), "flush");
-    if (s.ok()) frozen_.reset();
+    if (s.ok()) {
+      std::unique_lock head_lock(head_mu_);
+      frozen_.reset();
+    }
   }
   if (!s.ok()) {
     // The frozen head's events are still in the log and still visible to reads; refuse further
@@ -423,16 +440,17 @@ void DBImpl::FlusherLoop() {
     // Waking once a second also serves the age trigger of a quiet database.
     flusher_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || flush_requested_; });
     if (stopping_) break;
-    bool due = flush_requested_;
     flush_requested_ = false;
     lock.unlock();
-    if (!due) {
-      std::lock_guard write_lock(write_mu_);
-      due = HeadNeedsFlush();
-    }
-    if (due) {
+    {
       std::lock_guard flush_lock(flush_mu_);
-      (void)FlushLocked(0);  // a failure is kept in background_error_ and returned to writers
+      bool due;
+      {
+        // Requests pile up while a flush runs; only the head's state now says whether one is due.
+        std::lock_guard write_lock(write_mu_);
+        due = HeadNeedsFlush();
+      }
+      if (due) (void)FlushLocked(0);  // a failure is kept in background_error_ and returned to writers
     }
     lock.lock();
   }
@@ -492,6 +510,7 @@ Status DBImpl::ScanEvents(const SeriesFilter& filter, const TimeRange& range, co
   std::shared_lock view_lock(view_mu_);
   const rocksdb::Snapshot* snapshot = nullptr;
   {
+    std::shared_lock snapshot_lock(snapshot_mu_);
     std::shared_lock lock(head_mu_);
     snapshot = TakeSnapshot();
     for (size_t i = 0; i < matched.size(); ++i) {

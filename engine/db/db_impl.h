@@ -7,9 +7,11 @@
 //   write_mu_  one append at a time (series resolution, dedup, log write, head insert), and the
 //              freeze of the head, so the log records a flush deletes are exactly those its frozen
 //              head holds;
-//   head_mu_   the heads' contents against readers: readers take it shared while they take their
-//              RocksDB snapshot and copy head rows, so a snapshot and the heads always agree — a
-//              flush writes its blocks and drops its frozen head under it exclusively.
+//   snapshot_mu_  readers take it shared while they take their RocksDB snapshot and copy head rows;
+//              a flush holds it exclusively from writing its blocks until its frozen head is gone,
+//              so a snapshot and the heads always agree (nothing counted twice or missed);
+//   head_mu_   the heads' contents: appenders insert under it exclusively, readers copy under it
+//              shared.
 #pragma once
 
 #include <atomic>
@@ -60,6 +62,8 @@ class DBImpl final : public DB {
   // Marks in *duplicate the events whose id is remembered or repeats within the batch.
   void FindDuplicates(std::span<const UsageEvent> events, std::vector<bool>* duplicate, int64_t high_water);
   Status LoadDedupIndex();
+  // Removes the series an unsuccessful append added (those past the first `catalog_size`).
+  void UndoNewSeries(size_t catalog_size);
 
   // Freezes the active head (when it holds at least `min_bytes`) and writes it out as blocks.
   Status FlushLocked(uint64_t min_bytes);  // REQUIRES: flush_mu_ held
@@ -82,6 +86,7 @@ class DBImpl final : public DB {
   std::shared_mutex view_mu_;  // reads shared; a read-only DB's catch-up (Refresh) exclusive
   std::mutex flush_mu_;
   std::mutex write_mu_;
+  std::shared_mutex snapshot_mu_;
   std::shared_mutex head_mu_;
   std::unique_ptr<head::Head> active_ = std::make_unique<head::Head>();
   std::unique_ptr<head::Head> frozen_;  // being flushed; still read by queries

@@ -13,6 +13,7 @@ Result<DbStats> DBImpl::GetStats() {
   std::shared_lock view_lock(view_mu_);
   const rocksdb::Snapshot* snapshot = nullptr;
   {
+    std::shared_lock snapshot_lock(snapshot_mu_);
     std::shared_lock lock(head_mu_);
     snapshot = TakeSnapshot();
     for (const head::Head* h : {frozen_.get(), active_.get()}) {

@@ -6,36 +6,10 @@
 #include "engine/store/layout.h"
 
 namespace tally::head {
-namespace {
-
-void AppendRow(const codec::BlockColumns& from, size_t i, codec::BlockColumns* to) {
-  to->timestamp_us.push_back(from.timestamp_us[i]);
-  to->input_tokens.push_back(from.input_tokens[i]);
-  to->output_tokens.push_back(from.output_tokens[i]);
-  to->latency_us.push_back(from.latency_us[i]);
-  to->cost_micros.push_back(from.cost_micros[i]);
-  to->outcome.push_back(from.outcome[i]);
-  to->event_id.push_back(from.event_id[i]);
-}
-
-}  // namespace
-
-void Head::Add(uint32_t series_dense, const EventRow& row, uint64_t log_seq) {
-  if (series_dense >= columns_.size()) columns_.resize(series_dense + 1);
-  std::unique_ptr<codec::BlockColumns>& cols = columns_[series_dense];
-  if (!cols) {
-    cols = std::make_unique<codec::BlockColumns>();
-    touched_.push_back(series_dense);
-  }
-  cols->timestamp_us.push_back(row.timestamp_us);
-  cols->input_tokens.push_back(row.input_tokens);
-  cols->output_tokens.push_back(row.output_tokens);
-  cols->latency_us.push_back(row.latency_us);
-  cols->cost_micros.push_back(row.cost_micros);
-  cols->outcome.push_back(static_cast<uint8_t>(row.outcome));
-  cols->event_id.push_back(row.event_id);
-  ++events_;
-  NoteLogRecord(log_seq);
+void Head::StartSeries(uint32_t series_dense) {
+  if (series_dense >= rows_.size()) rows_.resize(series_dense + 1);
+  rows_[series_dense] = std::make_unique<std::vector<EventRow>>();
+  touched_.push_back(series_dense);
 }
 
 void Head::NoteLogRecord(uint64_t log_seq) {
@@ -50,12 +24,9 @@ void Head::NoteLogRecord(uint64_t log_seq) {
 }
 
 void Head::CollectRows(uint32_t series_dense, const TimeRange& range, std::vector<EventRow>* out) const {
-  if (series_dense >= columns_.size() || !columns_[series_dense]) return;
-  const codec::BlockColumns& c = *columns_[series_dense];
-  for (size_t i = 0; i < c.timestamp_us.size(); ++i) {
-    if (!range.Contains(c.timestamp_us[i])) continue;
-    out->push_back(EventRow{c.timestamp_us[i], c.input_tokens[i], c.output_tokens[i], c.latency_us[i],
-                            static_cast<Outcome>(c.outcome[i]), c.cost_micros[i], c.event_id[i]});
+  if (series_dense >= rows_.size() || !rows_[series_dense]) return;
+  for (const EventRow& row : *rows_[series_dense]) {
+    if (range.Contains(row.timestamp_us)) out->push_back(row);
   }
 }
 
@@ -63,23 +34,26 @@ Status Head::EncodeBlocks(int64_t window_us, std::vector<EncodedBlock>* out) con
   std::vector<uint32_t> order;
   codec::BlockColumns chunk;
   for (uint32_t dense : touched_) {
-    const codec::BlockColumns& c = *columns_[dense];
-    const std::vector<int64_t>& ts = c.timestamp_us;
-    order.resize(ts.size());
+    const std::vector<EventRow>& rows = *rows_[dense];
+    order.resize(rows.size());
     std::iota(order.begin(), order.end(), 0u);
-    if (!std::is_sorted(ts.begin(), ts.end())) {
-      std::stable_sort(order.begin(), order.end(), [&ts](uint32_t a, uint32_t b) { return ts[a] < ts[b]; });
-    }
+    auto earlier = [&rows](uint32_t a, uint32_t b) { return rows[a].timestamp_us < rows[b].timestamp_us; };
+    if (!std::is_sorted(order.begin(), order.end(), earlier)) std::stable_sort(order.begin(), order.end(), earlier);
     size_t i = 0;
     while (i < order.size()) {
-      int64_t window = store::WindowStart(ts[order[i]], window_us);
+      const int64_t window = store::WindowStart(rows[order[i]].timestamp_us, window_us);
       chunk.clear();
-      for (; i < order.size() && ts[order[i]] < window + window_us; ++i) AppendRow(c, order[i], &chunk);
+      for (; i < order.size() && rows[order[i]].timestamp_us < window + window_us; ++i) {
+        const EventRow& r = rows[order[i]];
+        chunk.push_back(codec::BlockRow{r.timestamp_us, r.input_tokens, r.output_tokens, r.latency_us,
+                                        r.cost_micros, static_cast<uint8_t>(r.outcome), r.event_id});
+      }
       EncodedBlock block;
       block.series_dense = dense;
       block.window_start_us = window;
       block.rows = static_cast<uint32_t>(chunk.size());
-      Status s = codec::EncodeBlock(chunk, &block.bytes);
+      // Flushes favour speed; compaction re-encodes these blocks for size.
+      Status s = codec::EncodeBlock(chunk, &block.bytes, codec::EncodeEffort::kFast);
       if (!s.ok()) return s;
       out->push_back(std::move(block));
     }

@@ -33,8 +33,13 @@ class Head {
   Head(const Head&) = delete;
   Head& operator=(const Head&) = delete;
 
-  // Adds one event of the series with dense index `series_dense`, from log record `log_seq`.
-  void Add(uint32_t series_dense, const EventRow& row, uint64_t log_seq);
+  // Adds one event of the series with dense index `series_dense`; NoteLogRecord must name the log
+  // record it came from.
+  void Add(uint32_t series_dense, const EventRow& row) {
+    if (series_dense >= rows_.size() || !rows_[series_dense]) [[unlikely]] StartSeries(series_dense);
+    rows_[series_dense]->push_back(row);
+    ++events_;
+  }
 
   bool empty() const { return events_ == 0; }
   uint64_t events() const { return events_; }
@@ -59,9 +64,13 @@ class Head {
   Status EncodeBlocks(int64_t window_us, std::vector<EncodedBlock>* out) const;
 
  private:
-  static constexpr uint64_t kBytesPerEvent = 6 * sizeof(int64_t) + 1;
+  static constexpr uint64_t kBytesPerEvent = sizeof(EventRow);
 
-  std::vector<std::unique_ptr<codec::BlockColumns>> columns_;  // by dense series index
+  void StartSeries(uint32_t series_dense);
+
+  // Rows, not columns: an append touches one cache line per event instead of seven; the flush
+  // turns them into columns.
+  std::vector<std::unique_ptr<std::vector<EventRow>>> rows_;  // by dense series index
   std::vector<uint32_t> touched_;
   uint64_t events_ = 0;
   uint64_t log_records_ = 0;

@@ -1,11 +1,12 @@
-// LabelMemo: remembers, for the duration of one append, which label views were already validated
-// and resolved to a series.
+// LabelMemo: remembers which label views (addresses and lengths) were already validated and
+// resolved to a series.
 //
-// Within one call the caller's memory cannot change, so an event whose seven label views have the
-// same addresses and lengths as an earlier event's has the same labels: its series is known without
-// validating, encoding or hashing the strings again. A gateway's batch repeats a few hundred series
-// over a thousand events, so most events hit. Views are compared, never dereferenced; a miss only
-// costs the full path.
+// Within one append the caller's memory cannot change, so an event whose seven label views have the
+// same addresses and lengths as an earlier event's of the same call has the same labels: its series
+// is known without validating, encoding or hashing the strings again. Across appends a gateway
+// usually passes views into the same label storage, but that memory may have changed, so a hit from
+// an earlier call is only a candidate that the caller confirms by comparing bytes with the series'
+// labels — still far cheaper than validating and hashing. The memo itself never dereferences views.
 //
 // Thread-safety: none (one per writer).
 #pragma once
@@ -28,18 +29,26 @@ class LabelMemo {
  public:
   LabelMemo() : entries_(kSlots) {}
 
-  // Forgets everything remembered (views from an earlier call may now name other bytes).
-  void Clear() {
-    if (++generation_ == 0) {  // wrapped: really clear so that old entries cannot match
-      for (Entry& e : entries_) e.generation = 0;
-      generation_ = 1;
-    }
+  // Starts a new call: what was remembered so far becomes a candidate that needs confirming.
+  void NewCall() {
+    if (++generation_ == 0) generation_ = 1;  // 0 marks an empty entry
   }
 
-  // The series remembered for `event`'s label views, or nullptr.
-  const ResolvedSeries* Find(const UsageEvent& event) const {
+  // Forgets everything (the series it names may no longer exist).
+  void Clear() {
+    for (Entry& e : entries_) e.generation = 0;
+  }
+
+  struct Hit {
+    const ResolvedSeries* series = nullptr;  // nullptr: not remembered
+    bool this_call = false;                  // remembered in the current call: certain
+  };
+
+  // The series remembered for `event`'s label views.
+  Hit Find(const UsageEvent& event) const {
     const Entry& e = entries_[Slot(event)];
-    return e.generation == generation_ && Same(e, event) ? &e.series : nullptr;
+    if (e.generation == 0 || !Same(e, event)) return {};
+    return {&e.series, e.generation == generation_};
   }
 
   void Remember(const UsageEvent& event, ResolvedSeries series) {
@@ -54,7 +63,7 @@ class LabelMemo {
   }
 
  private:
-  static constexpr size_t kSlots = 4096;  // a power of two
+  static constexpr size_t kSlots = 16384;  // a power of two, well above the series a batch touches
 
   struct Entry {
     uint32_t generation = 0;

@@ -90,6 +90,12 @@ void SeriesCatalog::UnindexEntry(uint32_t dense) {
   }
 }
 
+bool SeriesCatalog::LabelsEqual(uint32_t dense, const UsageEvent& e) const {
+  const std::array<std::string, kLabelCount>& v = entries_[dense].labels.values;
+  return v[0] == e.workspace && v[1] == e.model && v[2] == e.endpoint && v[3] == e.environment &&
+         v[4] == e.api_key && v[5] == e.user && v[6] == e.version;
+}
+
 size_t SeriesCatalog::size() const {
   std::shared_lock lock(mu_);
   return entries_.size();

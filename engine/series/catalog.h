@@ -24,6 +24,7 @@
 
 #include "tally/result.h"
 #include "tally/series.h"
+#include "tally/usage_event.h"
 
 namespace tally::series {
 
@@ -53,6 +54,9 @@ class SeriesCatalog {
 
   // Forgets series added after the first `count` (an append that failed to write).
   void TruncateTo(size_t count);
+
+  // True when `event`'s labels are those of the series at `dense`. Writer thread only.
+  bool LabelsEqual(uint32_t dense, const UsageEvent& event) const;
 
   size_t size() const;
   // The entry at a dense index; stable address for the catalog's lifetime.

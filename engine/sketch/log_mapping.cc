@@ -7,8 +7,8 @@
 
 namespace tally::sketch {
 
-const LogMapping::Table* LogMapping::BuildTable(uint32_t alpha_ppm) {
-  auto table = std::make_unique<Table>();
+std::shared_ptr<const LogMapping::Table> LogMapping::BuildTable(uint32_t alpha_ppm) {
+  auto table = std::make_shared<Table>();
   table->alpha_ppm = alpha_ppm;
   const double alpha = static_cast<double>(alpha_ppm) / 1e6;
   const double log_gamma = std::log1p(2.0 * alpha / (1.0 - alpha));
@@ -37,22 +37,26 @@ const LogMapping::Table* LogMapping::BuildTable(uint32_t alpha_ppm) {
     if (j < table->boundaries.size() && table->boundaries[j] < end) boundary = table->boundaries[j];
     table->slices[p] = (static_cast<uint64_t>(j) << 52) | boundary;
   }
-  return table.release();  // shared by every mapping with this alpha for the life of the process
+  return table;
 }
 
-const LogMapping::Table& LogMapping::TableFor(uint32_t alpha_ppm) {
-  static const Table* const kDefault = BuildTable(10000);
-  if (alpha_ppm == 10000) return *kDefault;
+std::shared_ptr<const LogMapping::Table> LogMapping::TableFor(uint32_t alpha_ppm) {
+  static const std::shared_ptr<const Table> kDefault = BuildTable(10000);
+  if (alpha_ppm == 10000) return kDefault;
+  // A handful of accuracies are in use in practice; cache those, build any others per mapping.
+  constexpr size_t kMaxCached = 32;
   static std::mutex mu;
-  static std::map<uint32_t, const Table*> tables;
+  static std::map<uint32_t, std::shared_ptr<const Table>> cache;
   std::lock_guard<std::mutex> lock(mu);
-  const Table*& table = tables[alpha_ppm];
-  if (table == nullptr) table = BuildTable(alpha_ppm);
-  return *table;
+  auto it = cache.find(alpha_ppm);
+  if (it != cache.end()) return it->second;
+  std::shared_ptr<const Table> table = BuildTable(alpha_ppm);
+  if (cache.size() < kMaxCached) cache.emplace(alpha_ppm, table);
+  return table;
 }
 
 LogMapping::LogMapping(uint32_t alpha_ppm)
-    : table_(&TableFor(alpha_ppm)),
+    : table_(TableFor(alpha_ppm)),
       slices_(table_->slices.data()),
       bins_per_octave_(table_->bins_per_octave),
       slice_shift_(52 - table_->slice_bits) {}

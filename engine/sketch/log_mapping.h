@@ -11,14 +11,16 @@
 // mantissa only. A table indexed by the top mantissa bits gives j at the start of that slice and
 // the one bin boundary that can fall inside it (slices are narrower than a bin), so Index is a
 // shift, one load and an integer compare: no logarithm, no floating-point arithmetic. That is what
-// makes Sketch::Add cheap. Boundaries are the mantissas of exp2(j/k); tables are built once per
-// alpha and shared (never freed).
+// makes Sketch::Add cheap. Boundaries are the mantissas of exp2(j/k). Tables are shared between
+// mappings of the same alpha; a few are cached (bounded, so bytes claiming many different alphas
+// cannot grow memory without limit).
 //
 // See docs/format-sketch.md ("Mapping"); mapping kind 1 in the serialized format means this grid.
 #pragma once
 
 #include <bit>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace tally::sketch {
@@ -72,10 +74,10 @@ class LogMapping {
     // mantissa b above which the slice's values are in bin j + 1 (all ones when none are).
     std::vector<uint64_t> slices;
   };
-  static const Table& TableFor(uint32_t alpha_ppm);
-  static const Table* BuildTable(uint32_t alpha_ppm);
+  static std::shared_ptr<const Table> TableFor(uint32_t alpha_ppm);
+  static std::shared_ptr<const Table> BuildTable(uint32_t alpha_ppm);
 
-  const Table* table_;
+  std::shared_ptr<const Table> table_;
   const uint64_t* slices_;
   int32_t bins_per_octave_;
   int slice_shift_;

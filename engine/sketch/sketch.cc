@@ -157,7 +157,8 @@ SketchOptions Sketch::options() const {
 Status Sketch::Add(double value) {
   // One comparison pair rejects negatives, NaN (all comparisons false), infinities and huge values.
   if (!(value >= 0 && value <= kMaxValue)) [[unlikely]] return InvalidValue(value);
-  State& s = state();
+  if (!state_) [[unlikely]] RecreateAfterMove();
+  State& s = *state_;  // (not state(): the compiler would not inline it into this hot path)
   if (s.count == std::numeric_limits<uint64_t>::max()) [[unlikely]] {
     return Status::InvalidArgument("sketch: count would exceed 2^64 - 1");
   }

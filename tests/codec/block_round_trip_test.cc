@@ -13,19 +13,23 @@
 namespace tally::codec {
 namespace {
 
+// Both encoding efforts must produce blocks that decode to the same columns.
 void ExpectRoundTrip(const BlockColumns& columns) {
-  std::string bytes;
-  ASSERT_TRUE(EncodeBlock(columns, &bytes).ok());
-  BlockColumns decoded;
-  BlockHeader header;
-  Status s = DecodeBlock(bytes, &decoded, &header);
-  ASSERT_TRUE(s.ok()) << s.ToString();
-  ASSERT_EQ(decoded, columns);
-  EXPECT_EQ(header, SummarizeColumns(columns));
-  Result<BlockHeader> cheap = ReadBlockHeader(bytes);
-  ASSERT_TRUE(cheap.ok()) << cheap.status().ToString();
-  EXPECT_EQ(*cheap, header);
-  ASSERT_TRUE(DescribeBlock(bytes).ok());
+  for (EncodeEffort effort : {EncodeEffort::kSmallest, EncodeEffort::kFast}) {
+    SCOPED_TRACE(effort == EncodeEffort::kFast ? "fast" : "smallest");
+    std::string bytes;
+    ASSERT_TRUE(EncodeBlock(columns, &bytes, effort).ok());
+    BlockColumns decoded;
+    BlockHeader header;
+    Status s = DecodeBlock(bytes, &decoded, &header);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    ASSERT_EQ(decoded, columns);
+    EXPECT_EQ(header, SummarizeColumns(columns));
+    Result<BlockHeader> cheap = ReadBlockHeader(bytes);
+    ASSERT_TRUE(cheap.ok()) << cheap.status().ToString();
+    EXPECT_EQ(*cheap, header);
+    ASSERT_TRUE(DescribeBlock(bytes).ok());
+  }
 }
 
 TEST(BlockRoundTrip, Empty) {
