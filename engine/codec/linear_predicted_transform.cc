@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "engine/codec/column_codec.h"
 
@@ -130,6 +131,32 @@ bool InRange(const Coefficients& c) {
          Magnitude(c.rounding) < static_cast<uint64_t>(kMaxCoefficient) && c.shift <= kMaxShift;
 }
 
+// Rows that follow the block's main linear relation: those whose residual under `fit` lies within a
+// few interquartile ranges of the median. Failed requests cost nothing and stream no tokens, so in a
+// cost column they are outliers that would otherwise pull the fit off the exact price.
+std::vector<uint32_t> Inliers(std::span<const uint64_t> y, std::span<const uint64_t> pa, std::span<const uint64_t> pb,
+                              const Fit& fit) {
+  const size_t n = y.size();
+  std::vector<double> r(n);
+  for (size_t i = 0; i < n; ++i) {
+    r[i] = static_cast<double>(static_cast<int64_t>(y[i])) - fit.a * static_cast<double>(static_cast<int64_t>(pa[i])) -
+           fit.b * static_cast<double>(static_cast<int64_t>(pb[i]));
+  }
+  std::vector<double> sorted = r;
+  auto at = [&sorted](double q) {
+    auto k = static_cast<ptrdiff_t>(q * static_cast<double>(sorted.size() - 1));
+    std::nth_element(sorted.begin(), sorted.begin() + k, sorted.end());
+    return sorted[k];
+  };
+  const double median = at(0.5), q1 = at(0.25), q3 = at(0.75);
+  const double limit = 4 * (q3 - q1) + 2;
+  std::vector<uint32_t> inliers;
+  for (size_t i = 0; i < n; ++i) {
+    if (std::abs(r[i] - median) <= limit) inliers.push_back(static_cast<uint32_t>(i));
+  }
+  return inliers;
+}
+
 class LinearPredicted final : public IntegerTransform {
  public:
   ColumnCodecId id() const override { return ColumnCodecId::kLinearPredicted; }
@@ -142,6 +169,24 @@ class LinearPredicted final : public IntegerTransform {
     if (!fit.ok) return false;
     const uint64_t max_a = MaxMagnitude(context.predictor_a);
     const uint64_t max_b = MaxMagnitude(context.predictor_b);
+
+    // Refit on the rows that follow the main relation, and judge coefficients by those rows only;
+    // the outliers still round-trip, as wider residuals.
+    std::vector<uint8_t> counted(n, 1);
+    size_t counted_rows = n;
+    if (std::vector<uint32_t> inliers = Inliers(values, context.predictor_a, context.predictor_b, fit);
+        inliers.size() >= n / 2 && inliers.size() < n && inliers.size() >= 4) {
+      std::vector<uint64_t> y, a, b;
+      for (uint32_t i : inliers) {
+        y.push_back(values[i]), a.push_back(context.predictor_a[i]), b.push_back(context.predictor_b[i]);
+      }
+      if (Fit refit = LeastSquares(y, a, b); refit.ok) {
+        fit = refit;
+        std::fill(counted.begin(), counted.end(), 0);
+        for (uint32_t i : inliers) counted[i] = 1;
+        counted_rows = inliers.size();
+      }
+    }
 
     struct Score {
       uint64_t range = UINT64_MAX;
@@ -156,14 +201,16 @@ class LinearPredicted final : public IntegerTransform {
       int64_t anchor = 0;
       bool first = true;
       ForEachPrediction(c, context.predictor_a, context.predictor_b, max_a, max_b, [&](size_t i, uint64_t p) {
+        if (!counted[i]) return;
         int64_t r = static_cast<int64_t>(values[i] - p);
         if (first) anchor = r, first = false;
         lo = std::min(lo, r), hi = std::max(hi, r);
         double d = static_cast<double>(r) - static_cast<double>(anchor);
         sum += d, sum_squares += d * d;
       });
+      const double m = static_cast<double>(counted_rows);
       s.range = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
-      s.spread = sum_squares / n - (sum / n) * (sum / n);
+      s.spread = sum_squares / m - (sum / m) * (sum / m);
       return s;
     };
 

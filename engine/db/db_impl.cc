@@ -120,7 +120,7 @@ Status DBImpl::LoadMeta(bool created) {
   std::string value;
   rocksdb::Status s = rdb->Get(rocksdb::ReadOptions(), meta, store::kMetaFormatVersion, &value);
   if (s.IsNotFound() && created && !options_.read_only) {
-    if (options_.block_window_us == 0) options_.block_window_us = kMicrosPerDay;
+    if (options_.block_window_us == 0) options_.block_window_us = kDefaultBlockWindowUs;
     rocksdb::WriteBatch batch;
     std::string version;
     codec::PutFixed32(&version, store::kFormatVersion);

@@ -17,6 +17,9 @@ inline constexpr int64_t kMicrosPerMinute = 60 * kMicrosPerSecond;
 inline constexpr int64_t kMicrosPerHour = 60 * kMicrosPerMinute;
 inline constexpr int64_t kMicrosPerDay = 24 * kMicrosPerHour;
 
+// The block window of a new database when Options::block_window_us is 0: one week.
+inline constexpr int64_t kDefaultBlockWindowUs = 7 * kMicrosPerDay;
+
 struct Options {
   // ---- Behaviour -------------------------------------------------------------------------------
 
@@ -61,9 +64,11 @@ struct Options {
   // ---- On-disk shape (recorded at creation, checked on open) -----------------------------------
 
   // Raw events are stored in blocks that never cross a multiple of this span (UTC, from the epoch),
-  // which bounds where a time-range scan has to look and lets retention drop whole blocks.
-  // Default: 1 day. REQUIRES: > 0.
-  int64_t block_window_us = kMicrosPerDay;
+  // which bounds where a time-range scan has to look and lets retention drop whole blocks. Longer
+  // windows give larger blocks, which compress better, for sparse series.
+  // 0 means: the value stored in the database, or kDefaultBlockWindowUs when creating one.
+  // Default: 0. REQUIRES: >= 0.
+  int64_t block_window_us = 0;
 };
 
 }  // namespace tally
