@@ -48,6 +48,13 @@ class DBImpl final : public DB {
   Result<DbStats> GetStats() override;
   Status Refresh() override;
 
+  // For the library's own inspection and verification routines (engine/inspect): the RocksDB
+  // instance, the series catalog and the resolved options. Callers must not write through them.
+  store::RocksStore& store() { return *store_; }
+  const series::SeriesCatalog& catalog() const { return catalog_; }
+  const Options& options() const { return options_; }
+  const std::string& path() const { return path_; }
+
  private:
   DBImpl(std::string path, const Options& options) : path_(std::move(path)), options_(options) {}
 
