@@ -35,5 +35,9 @@ int Fail(std::string_view message);
 int UsageError(std::string_view command, std::string_view message);
 
 std::unique_ptr<Command> MakeDemoCommand();
+std::unique_ptr<Command> MakeIngestCommand();
+std::unique_ptr<Command> MakeInspectCommand();
+std::unique_ptr<Command> MakeCompactCommand();
+std::unique_ptr<Command> MakeVerifyCommand();
 
 }  // namespace tally::cli

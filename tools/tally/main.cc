@@ -22,6 +22,7 @@ void PrintOverview(std::FILE* out) {
 std::vector<std::unique_ptr<Command>> AllCommands() {
   std::vector<std::unique_ptr<Command>> commands;
   commands.push_back(MakeDemoCommand());
+  commands.push_back(MakeIngestCommand());
   return commands;
 }
 

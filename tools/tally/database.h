@@ -1,0 +1,29 @@
+// How the commands open a data directory and measure it.
+//
+// Readers (inspect, verify) open read-only: a RocksDB secondary instance that works beside a
+// writer in another process and sees what it acknowledged before the open. Writers (ingest,
+// compact) take the directory's lock; a second writer gets Busy.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "tally/db.h"
+
+namespace tally::cli {
+
+enum class OpenMode : uint8_t {
+  kRead,            // read-only; the database must exist
+  kWrite,           // writable; the database must exist
+  kWriteOrCreate,   // writable; created when the directory is missing or empty
+};
+
+// The database at `dir`, or a one-line reason for "tally: ..." ("cannot open DIR: Busy: ...").
+Result<std::unique_ptr<DB>> OpenDatabase(const std::string& dir, OpenMode mode);
+
+// Bytes of the regular files under `dir`, without RocksDB's diagnostic logs (LOG, LOG.old.*),
+// which record what happened rather than what is stored and grow with every open.
+uint64_t StoredBytes(const std::string& dir);
+
+}  // namespace tally::cli
