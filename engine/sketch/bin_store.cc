@@ -15,15 +15,49 @@ void AddCounts(uint64_t* __restrict dst, const uint64_t* __restrict src, size_t 
 
 }  // namespace
 
-void BinStore::AddOutsideWindow(int32_t index, uint64_t count) {
-  int32_t floor = Reshape(index, index);
-  if (index < floor) {
-    index = floor;
-    collapsed_ = true;
+void BinStore::UpdateInner() {
+  if (empty() || highest_ - lowest_ < 2) {
+    inner_low_ = 0;
+    inner_span_ = 0;
+    inner_offset_ = 0;
+    return;
+  }
+  inner_low_ = lowest_ + 1;
+  inner_span_ = static_cast<uint32_t>(highest_ - lowest_ - 1);
+  inner_offset_ = static_cast<size_t>(inner_low_ - window_low_);
+}
+
+void BinStore::AddAtEdgeOrOutside(int32_t index, uint64_t count) {
+  // Inside the window no collapse can be needed: the window is at most bin_limit wide and holds
+  // every non-empty bin, so the floor stays at or below window_low_.
+  if (index < window_low_ || index > window_high_) {
+    const int32_t floor = Reshape(index, index);
+    if (index < floor) {
+      index = floor;
+      collapsed_ = true;
+    }
   }
   bins_[static_cast<size_t>(index - window_low_)] += count;
   lowest_ = std::min(lowest_, index);
   highest_ = std::max(highest_, index);
+  UpdateInner();
+}
+
+uint64_t* BinStore::WindowFor(int32_t first, int32_t last) {
+  if (first < window_low_ || last > window_high_) {
+    const int64_t high = empty() ? last : std::max(last, highest_);
+    const int64_t low = empty() ? first : std::min(first, lowest_);
+    if (high - low + 1 > static_cast<int64_t>(bin_limit_)) return nullptr;  // would fold
+    Reshape(first, last);  // folds nothing: the floor is at or below `low`
+  }
+  return bins_.data() + (first - window_low_);
+}
+
+void BinStore::NoteAdded(int32_t first, int32_t last, bool source_collapsed) {
+  collapsed_ = collapsed_ || source_collapsed;
+  lowest_ = std::min(lowest_, first);
+  highest_ = std::max(highest_, last);
+  UpdateInner();
 }
 
 void BinStore::AddRange(int32_t first, std::span<const uint64_t> counts, bool source_collapsed) {
@@ -54,6 +88,7 @@ void BinStore::AddRange(int32_t first, std::span<const uint64_t> counts, bool so
     lowest_ = std::min(lowest_, first + static_cast<int32_t>(k));
     highest_ = std::max(highest_, last);
   }
+  UpdateInner();
 }
 
 int32_t BinStore::Reshape(int32_t need_low, int32_t need_high) {
@@ -93,6 +128,7 @@ int32_t BinStore::Reshape(int32_t need_low, int32_t need_high) {
   bins_ = std::move(bins);
   window_low_ = static_cast<int32_t>(low);
   window_high_ = static_cast<int32_t>(high);
+  UpdateInner();
   return static_cast<int32_t>(floor);
 }
 
@@ -103,6 +139,7 @@ void BinStore::Adopt(int32_t first, std::vector<uint64_t>&& counts, bool collaps
   lowest_ = window_low_;
   highest_ = window_high_;
   collapsed_ = collapsed;
+  UpdateInner();
 }
 
 void BinStore::Clear() {
@@ -112,6 +149,7 @@ void BinStore::Clear() {
   lowest_ = std::numeric_limits<int32_t>::max();
   highest_ = std::numeric_limits<int32_t>::min();
   collapsed_ = false;
+  UpdateInner();
 }
 
 }  // namespace tally::sketch

@@ -45,16 +45,34 @@ class BinStore {
 
   // Adds `count` (>= 1) to bin `index`, folding it into the floor when below the kept range.
   void Add(int32_t index, uint64_t count) {
-    // Inside the window no collapse can be needed: the window is at most bin_limit wide and holds
-    // every non-empty bin, so the floor stays at or below window_low_.
-    if (index >= window_low_ && index <= window_high_) [[likely]] {
-      bins_[static_cast<size_t>(index - window_low_)] += count;
-      lowest_ = std::min(lowest_, index);
-      highest_ = std::max(highest_, index);
+    const size_t slot = InnerSlot(index);
+    if (slot != kNoSlot) [[likely]] {
+      bins_[slot] += count;
       return;
     }
-    AddOutsideWindow(index, count);
+    AddAtEdgeOrOutside(index, count);
   }
+
+  // Sketch::Add's fast path. The slot of bin `index` when the bin lies strictly between lowest()
+  // and highest(): adding there changes neither the range nor the window, and the value is
+  // neither a new minimum nor a new maximum. kNoSlot otherwise (also when empty).
+  static constexpr size_t kNoSlot = ~size_t{0};
+  size_t InnerSlot(int32_t index) const {
+    // One unsigned comparison tests both ends (wrapping arithmetic: no signed overflow).
+    const uint32_t k = static_cast<uint32_t>(index) - static_cast<uint32_t>(inner_low_);
+    return k < inner_span_ ? k + inner_offset_ : kNoSlot;
+  }
+  // REQUIRES slot == InnerSlot(i) != kNoSlot for some i.
+  void IncrementSlot(size_t slot) { ++bins_[slot]; }
+
+  // For adding counts straight into the store (Sketch::MergeFrom decodes into it): makes the
+  // window cover [first, last] and returns the address of bin `first`, or nullptr when the
+  // counts could not be added without folding (then use AddRange). Changes no count; the window
+  // may be reallocated. REQUIRES first <= last.
+  uint64_t* WindowFor(int32_t first, int32_t last);
+  // Records counts added at WindowFor(first, last): the counts at `first` and `last` are
+  // non-zero. `source_collapsed` as for AddRange.
+  void NoteAdded(int32_t first, int32_t last, bool source_collapsed);
 
   // Adds counts[k] to bin first + k for every k. REQUIRES counts non-empty with non-zero first and
   // last entries. `source_collapsed` says the counts come from a collapsed store (same bin limit).
@@ -67,7 +85,10 @@ class BinStore {
   void Clear();
 
  private:
-  void AddOutsideWindow(int32_t index, uint64_t count);
+  void AddAtEdgeOrOutside(int32_t index, uint64_t count);
+  // Recomputes the inner_* fields from lowest_, highest_ and window_low_; called by every
+  // method that changes one of those.
+  void UpdateInner();
   // Reallocates the window to cover the non-empty range widened by [need_low, need_high], folding
   // existing counts below the new floor. Returns the new floor.
   int32_t Reshape(int32_t need_low, int32_t need_high);
@@ -79,6 +100,11 @@ class BinStore {
   int32_t lowest_ = std::numeric_limits<int32_t>::max();
   int32_t highest_ = std::numeric_limits<int32_t>::min();
   bool collapsed_ = false;
+  // The bins strictly inside (lowest_, highest_): [inner_low_, inner_low_ + inner_span_), at
+  // bins_[inner_offset_] onwards. inner_span_ is 0 when there are none.
+  int32_t inner_low_ = 0;
+  uint32_t inner_span_ = 0;
+  size_t inner_offset_ = 0;
 };
 
 }  // namespace tally::sketch

@@ -10,6 +10,10 @@
 
 #include <cstdint>
 
+#if defined(__SSE2__) && defined(__x86_64__)
+#include <emmintrin.h>
+#endif
+
 namespace tally::sketch {
 
 using uint128 = unsigned __int128;
@@ -31,6 +35,18 @@ class FixedPointSum {
     // From 2^52 up every double is an integer, so the conversion is exact.
     if (scaled < 0x1p63) return static_cast<uint64_t>(static_cast<int64_t>(scaled));
     return static_cast<uint128>(scaled);
+  }
+
+  // ToUnits for 0 <= value < 2^32 (the scaled value is below 2^52): one rounding conversion.
+  // cvtsd2si rounds in the current mode, like the addition of 2^52 in ToUnits: both give the
+  // nearest integer, ties to even, in the default mode.
+  static uint64_t ToUnitsBelow2To32(double value) {
+    const double scaled = value * 0x1p20;
+#if defined(__SSE2__) && defined(__x86_64__)
+    return static_cast<uint64_t>(_mm_cvtsd_si64(_mm_set_sd(scaled)));
+#else
+    return static_cast<uint64_t>(static_cast<int64_t>((scaled + 0x1p52) - 0x1p52));
+#endif
   }
 
   uint128 units() const { return units_; }

@@ -55,6 +55,17 @@ class LogMapping {
     return exponent * bins_per_octave_ + j + (mantissa > boundary ? 1 : 0);
   }
 
+  // Index for a normal value (>= 2^-1022, finite): the same answer without the subnormal branch.
+  int32_t IndexOfNormal(double value) const {
+    const uint64_t bits = std::bit_cast<uint64_t>(value);
+    const int32_t exponent = static_cast<int32_t>(bits >> 52) - 1023;
+    const uint64_t mantissa = bits & kMantissaMask;
+    const uint64_t entry = slices_[mantissa >> slice_shift_];
+    const auto j = static_cast<int32_t>(entry >> 52);
+    const uint64_t boundary = entry & kMantissaMask;
+    return exponent * bins_per_octave_ + j + (mantissa > boundary ? 1 : 0);
+  }
+
   // Bin `index` holds the values in (LowerBound(index), UpperBound(index)].
   double LowerBound(int32_t index) const { return UpperBound(index - 1); }
   double UpperBound(int32_t index) const;

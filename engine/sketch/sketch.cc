@@ -3,6 +3,7 @@
 // sum), sketch_format and bin_encoding (bytes).
 #include "tally/sketch.h"
 
+#include <bit>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -20,6 +21,7 @@ using sketch::BinStore;
 using sketch::FixedPointSum;
 using sketch::LogMapping;
 using sketch::SketchParts;
+using sketch::uint128;
 
 static_assert(Sketch::kMaxValue == sketch::kMaxValue);
 
@@ -154,16 +156,36 @@ SketchOptions Sketch::options() const {
   return o;
 }
 
-Status Sketch::Add(double value) {
+bool Sketch::AddCommon(double value) noexcept {
+  // One unsigned comparison of the bits accepts exactly the normal doubles in [2^-1022, 2^32):
+  // zero, subnormals, negatives (sign bit), infinities, NaN and large values all fall outside.
+  constexpr uint64_t kLowest = std::bit_cast<uint64_t>(0x1p-1022);
+  constexpr uint64_t kAbove = std::bit_cast<uint64_t>(0x1p32);
+  const uint64_t bits = std::bit_cast<uint64_t>(value);
+  if (bits - kLowest >= kAbove - kLowest) return false;
+  State* s = state_.get();
+  if (s == nullptr || s->count == std::numeric_limits<uint64_t>::max()) return false;
+  const size_t slot = s->bins.InnerSlot(s->mapping.IndexOfNormal(value));
+  if (slot == BinStore::kNoSlot) return false;  // a bin at an end of the range, or outside it
+  uint128 sum;
+  if (__builtin_add_overflow(s->sum.units(), FixedPointSum::ToUnitsBelow2To32(value), &sum)) return false;
+  // Committed. A value in an inner bin is above the lowest bin, which holds min (or min is 0),
+  // and below the highest bin, which holds max: neither changes.
+  s->bins.IncrementSlot(slot);
+  s->sum.set_units(sum);
+  ++s->count;
+  return true;
+}
+
+Status Sketch::AddOther(double value) {
   // One comparison pair rejects negatives, NaN (all comparisons false), infinities and huge values.
-  if (!(value >= 0 && value <= kMaxValue)) [[unlikely]] return InvalidValue(value);
-  if (!state_) [[unlikely]] RecreateAfterMove();
-  State& s = *state_;  // (not state(): the compiler would not inline it into this hot path)
-  if (s.count == std::numeric_limits<uint64_t>::max()) [[unlikely]] {
+  if (!(value >= 0 && value <= kMaxValue)) return InvalidValue(value);
+  State& s = state();
+  if (s.count == std::numeric_limits<uint64_t>::max()) {
     return Status::InvalidArgument("sketch: count would exceed 2^64 - 1");
   }
-  if (!s.sum.Add(value, 1)) [[unlikely]] return Status::InvalidArgument("sketch: sum would exceed 2^108");
-  if (value > 0) [[likely]] {
+  if (!s.sum.Add(value, 1)) return Status::InvalidArgument("sketch: sum would exceed 2^108");
+  if (value > 0) {
     s.bins.Add(s.mapping.Index(value), 1);
   } else {
     value = 0.0;  // -0.0 and +0.0 are the same value; keep one bit pattern for min/max

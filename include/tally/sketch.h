@@ -90,7 +90,11 @@ class Sketch {
   // InvalidArgument, with nothing changed, when the value is negative, NaN, infinite or above
   // kMaxValue, or when the count or the sum would overflow (more than 2^64 - 1 values, sum above
   // 2^108).
-  Status Add(double value);
+  Status Add(double value) {
+    // Inline so that the common case costs the caller no Status: a bool comes back instead.
+    if (AddCommon(value)) [[likely]] return Status::OK();
+    return AddOther(value);
+  }
   Status Add(double value, uint64_t count);
 
   // Adds every value of `other` into this sketch. InvalidArgument, with nothing changed, when the
@@ -147,6 +151,11 @@ class Sketch {
   State& state();
   const State& state() const;
   void RecreateAfterMove();
+  // Add's common case: a normal value below 2^32 whose bin lies strictly inside the occupied bin
+  // range (so min, max and the range stay as they are). Returns false, changing nothing, for
+  // anything else; AddOther then handles the value in full.
+  bool AddCommon(double value) noexcept;
+  Status AddOther(double value);
 
   std::unique_ptr<State> state_;  // null only after a move: then behaves as empty, default options
 };

@@ -2,7 +2,9 @@
 // model, the fixed-point sum, the varint coder and the bin encodings.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <random>
 
@@ -188,6 +190,64 @@ TEST(FixedPointSum, RoundsToNearestUnit) {
   EXPECT_TRUE(sum.CanAdd(5));
   EXPECT_TRUE(sum.Add(0x1p-20 * 5, 1));
   EXPECT_TRUE(sum.units() == ~uint128{0});
+}
+
+TEST(FixedPointSum, FastConversionBelow2To32MatchesToUnits) {
+  // Sketch::Add's common case converts with one rounding instruction; it must round exactly like
+  // ToUnits, ties included.
+  std::mt19937_64 rng(70);
+  for (int i = 0; i < 200000; ++i) {
+    double v;
+    switch (i % 4) {
+      case 0:  // a tie: an odd multiple of 2^-21
+        v = static_cast<double>((rng() % (uint64_t{1} << 40)) * 2 + 1) * 0x1p-21;
+        break;
+      case 1:  // any double in [0, 2^32)
+        do {
+          v = std::bit_cast<double>(rng() & ~(uint64_t{1} << 63));
+        } while (!(v < 0x1p32));
+        break;
+      case 2:  // whole numbers
+        v = static_cast<double>(rng() % (uint64_t{1} << 32));
+        break;
+      default:
+        v = std::exp2(std::uniform_real_distribution<double>(-30, 32)(rng));
+        if (!(v < 0x1p32)) v = 0x1p32 - 1;
+    }
+    ASSERT_TRUE(FixedPointSum::ToUnitsBelow2To32(v) == FixedPointSum::ToUnits(v)) << v;
+  }
+  EXPECT_EQ(FixedPointSum::ToUnitsBelow2To32(0x1p32 - 0x1p-20), FixedPointSum::ToUnits(0x1p32 - 0x1p-20));
+}
+
+TEST(BinStore, InnerSlotOnlyStrictlyInsideTheRange) {
+  BinStore store(1000);
+  EXPECT_EQ(store.InnerSlot(0), BinStore::kNoSlot) << "empty";
+  store.Add(10, 1);
+  EXPECT_EQ(store.InnerSlot(10), BinStore::kNoSlot) << "one bin: no inside";
+  store.Add(11, 1);
+  EXPECT_EQ(store.InnerSlot(10), BinStore::kNoSlot);
+  EXPECT_EQ(store.InnerSlot(11), BinStore::kNoSlot);
+  store.Add(14, 1);
+  for (int32_t i : {9, 10, 14, 15, std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()}) {
+    EXPECT_EQ(store.InnerSlot(i), BinStore::kNoSlot) << i;
+  }
+  for (int32_t i = 11; i <= 13; ++i) {
+    const size_t slot = store.InnerSlot(i);
+    ASSERT_NE(slot, BinStore::kNoSlot) << i;
+    store.IncrementSlot(slot);
+  }
+  EXPECT_EQ(store.CountAt(11), 2u);
+  EXPECT_EQ(store.CountAt(12), 1u);
+  EXPECT_EQ(store.CountAt(13), 1u);
+  // Still right after the window moves, and after a copy.
+  store.Add(200, 1);
+  BinStore copy = store;
+  ASSERT_NE(copy.InnerSlot(12), BinStore::kNoSlot);
+  copy.IncrementSlot(copy.InnerSlot(12));
+  EXPECT_EQ(copy.CountAt(12), 2u);
+  EXPECT_EQ(store.CountAt(12), 1u);
+  EXPECT_EQ(copy.InnerSlot(10), BinStore::kNoSlot);
+  EXPECT_NE(copy.InnerSlot(199), BinStore::kNoSlot);
 }
 
 TEST(ByteCoding, VarintsRoundTripAndRejectOverlongForms) {
