@@ -10,6 +10,8 @@
 #include "engine/codec/coding.h"
 #include "engine/ingest/dedup_record.h"
 #include "engine/ingest/validate.h"
+#include "engine/rollup/merge_operator.h"
+#include "engine/rollup/resolutions.h"
 #include "engine/series/series_key.h"
 #include "engine/store/layout.h"
 #include "engine/util/status_macros.h"
@@ -60,7 +62,8 @@ class SnapshotHolder {
   const rocksdb::Snapshot* snapshot_;
 };
 
-Status CheckDirectory(const std::string& path, const Options& options, bool* exists) {
+Status CheckDirectory(const std::string& path, const Options& options, bool* exists,
+                      std::vector<std::string>* families) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::file_status st = fs::status(path, ec);
@@ -68,12 +71,11 @@ Status CheckDirectory(const std::string& path, const Options& options, bool* exi
   *exists = fs::exists(fs::path(path) / "CURRENT", ec);
   if (*exists) {
     if (options.error_if_exists) return Status::InvalidArgument("a database already exists at " + path);
-    std::vector<std::string> families;
-    rocksdb::Status s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &families);
+    rocksdb::Status s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, families);
     if (!s.ok()) return store::FromRocks(s, "open " + path);
     for (std::string_view needed : {store::kSeriesFamily, store::kLogFamily, store::kBlocksFamily,
                                     store::kDedupFamily}) {
-      if (std::find(families.begin(), families.end(), needed) == families.end()) {
+      if (std::find(families->begin(), families->end(), needed) == families->end()) {
         return Status::InvalidArgument(path + " holds a RocksDB database that is not a tally database");
       }
     }
@@ -88,15 +90,43 @@ Status CheckDirectory(const std::string& path, const Options& options, bool* exi
   return Status::OK();
 }
 
+// The rollup resolutions of the database: those it was created with (its rollup families), or for
+// a new one those of the options (default 1m/1h/1d).
+Result<std::vector<int64_t>> ChooseResolutions(const std::string& path, const Options& options, bool exists,
+                                               const std::vector<std::string>& families) {
+  std::vector<int64_t> chosen;
+  if (exists) {
+    for (const std::string& name : families) {
+      if (std::optional<int64_t> r = rollup::ParseFamilyName(name)) chosen.push_back(*r);
+    }
+    std::sort(chosen.begin(), chosen.end());
+    if (chosen.empty()) return Status::Corruption(path + " has no rollup column families");
+    if (!options.rollup_resolutions_us.empty() && options.rollup_resolutions_us != chosen) {
+      return Status::InvalidArgument(path + " keeps rollups at other resolutions than the options ask for "
+                                            "(they cannot change after creation; leave the option empty)");
+    }
+  } else {
+    chosen = options.rollup_resolutions_us.empty() ? rollup::DefaultResolutions() : options.rollup_resolutions_us;
+  }
+  TALLY_RETURN_IF_ERROR(rollup::ValidateResolutions(chosen));
+  return chosen;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<DB>> DBImpl::Open(const std::string& path, const Options& options) {
   if (options.block_window_us < 0) return Status::InvalidArgument("block_window_us must not be negative");
   if (options.dedup_window_us < 0) return Status::InvalidArgument("dedup_window_us must not be negative");
   bool exists = false;
-  TALLY_RETURN_IF_ERROR(CheckDirectory(path, options, &exists));
+  std::vector<std::string> families;
+  TALLY_RETURN_IF_ERROR(CheckDirectory(path, options, &exists, &families));
+  TALLY_ASSIGN_OR_RETURN(std::vector<int64_t> resolutions, ChooseResolutions(path, options, exists, families));
   std::unique_ptr<DBImpl> db(new DBImpl(path, options));
-  TALLY_ASSIGN_OR_RETURN(db->store_, store::RocksStore::Open(path, options));
+  db->options_.rollup_resolutions_us = resolutions;
+  store::RocksStore::RollupFamilies rollup_families;
+  for (int64_t r : resolutions) rollup_families.names.push_back(rollup::FamilyName(r));
+  rollup_families.merge_operator = rollup::NewRollupMergeOperator();
+  TALLY_ASSIGN_OR_RETURN(db->store_, store::RocksStore::Open(path, options, rollup_families));
   TALLY_RETURN_IF_ERROR(db->LoadMeta(!exists));
   TALLY_RETURN_IF_ERROR(db->LoadSeries());
   TALLY_RETURN_IF_ERROR(db->ReplayLog());
@@ -404,12 +434,18 @@ Status DBImpl::FlushLocked(uint64_t min_bytes) {
   // Encoding runs without locks: appends go on into the new active head, and readers read the
   // frozen one, which nobody changes any more.
   std::vector<head::EncodedBlock> blocks;
-  Status s = frozen_->EncodeBlocks(options_.block_window_us, &blocks);
+  std::vector<head::EncodedRollup> rollups;
+  rollup::RollupBuilder builder(options_.rollup_resolutions_us);
+  Status s = frozen_->EncodeFlush(options_.block_window_us, &builder, &blocks, &rollups);
   if (s.ok()) {
     rocksdb::WriteBatch batch;
     auto* family = store_->cf(Family::kBlocks);
     for (const head::EncodedBlock& b : blocks) {
       batch.Put(family, store::BlockKey(catalog_.at(b.series_dense).id, b.window_start_us, next_block_seq_++), b.bytes);
+    }
+    for (const head::EncodedRollup& r : rollups) {
+      batch.Merge(store_->rollup_cf(static_cast<size_t>(r.row.resolution)),
+                  store::RollupKey(catalog_.at(r.series_dense).id, r.row.row_start_us), r.row.bytes);
     }
     batch.DeleteRange(store_->cf(Family::kLog), store::LogKey(frozen_->first_log_seq()),
                       store::LogKey(frozen_->last_log_seq() + 1));

@@ -30,15 +30,26 @@ void Head::CollectRows(uint32_t series_dense, const TimeRange& range, std::vecto
   }
 }
 
-Status Head::EncodeBlocks(int64_t window_us, std::vector<EncodedBlock>* out) const {
+Status Head::EncodeFlush(int64_t window_us, rollup::RollupBuilder* rollups, std::vector<EncodedBlock>* out,
+                         std::vector<EncodedRollup>* rollup_rows) const {
   std::vector<uint32_t> order;
+  std::vector<EventRow> sorted;
+  std::vector<rollup::EncodedRow> series_rollups;
   codec::BlockColumns chunk;
   for (uint32_t dense : touched_) {
     const std::vector<EventRow>& rows = *rows_[dense];
     order.resize(rows.size());
     std::iota(order.begin(), order.end(), 0u);
     auto earlier = [&rows](uint32_t a, uint32_t b) { return rows[a].timestamp_us < rows[b].timestamp_us; };
-    if (!std::is_sorted(order.begin(), order.end(), earlier)) std::stable_sort(order.begin(), order.end(), earlier);
+    const bool in_order = std::is_sorted(order.begin(), order.end(), earlier);
+    if (!in_order) {
+      std::stable_sort(order.begin(), order.end(), earlier);
+      sorted.clear();
+      for (uint32_t i : order) sorted.push_back(rows[i]);
+    }
+    series_rollups.clear();
+    rollups->AddSeries(in_order ? std::span<const EventRow>(rows) : std::span<const EventRow>(sorted), &series_rollups);
+    for (rollup::EncodedRow& r : series_rollups) rollup_rows->push_back(EncodedRollup{dense, std::move(r)});
     size_t i = 0;
     while (i < order.size()) {
       const int64_t window = store::WindowStart(rows[order[i]].timestamp_us, window_us);

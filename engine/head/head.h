@@ -14,10 +14,17 @@
 #include <vector>
 
 #include "engine/codec/block.h"
+#include "engine/rollup/rollup_builder.h"
 #include "tally/db.h"
 #include "tally/usage_event.h"
 
 namespace tally::head {
+
+// A flush's rollup contribution: one series' cell row at one resolution, to be merged.
+struct EncodedRollup {
+  uint32_t series_dense = 0;
+  rollup::EncodedRow row;
+};
 
 // An encoded block ready to be written: its key parts and bytes.
 struct EncodedBlock {
@@ -60,8 +67,9 @@ class Head {
   const std::vector<uint32_t>& series() const { return touched_; }
 
   // Encodes every series' events into blocks that do not cross a multiple of `window_us`, rows in
-  // time order (ties in order of addition).
-  Status EncodeBlocks(int64_t window_us, std::vector<EncodedBlock>* out) const;
+  // time order (ties in order of addition), and into rollup cell rows through `rollups`.
+  Status EncodeFlush(int64_t window_us, rollup::RollupBuilder* rollups, std::vector<EncodedBlock>* blocks,
+                     std::vector<EncodedRollup>* rollup_rows) const;
 
  private:
   static constexpr uint64_t kBytesPerEvent = sizeof(EventRow);

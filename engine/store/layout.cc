@@ -70,6 +70,14 @@ bool ParseBlockKey(std::string_view key, BlockKeyParts* parts) {
   return true;
 }
 
+std::string RollupKey(uint64_t series_id, int64_t row_start_us) {
+  std::string key;
+  key.reserve(16);
+  PutFixed64BE(&key, series_id);
+  PutFixed64BE(&key, static_cast<uint64_t>(row_start_us));
+  return key;
+}
+
 std::string DedupKey(uint64_t log_seq) {
   std::string key;
   PutFixed64BE(&key, log_seq);

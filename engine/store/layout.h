@@ -54,6 +54,9 @@ struct BlockKeyParts {
 // False when `key` is not a block key.
 bool ParseBlockKey(std::string_view key, BlockKeyParts* parts);
 
+// Rollup families: series id | row start (µs, as uint64), each fixed64 BE -> cell row.
+std::string RollupKey(uint64_t series_id, int64_t row_start_us);
+
 // Dedup family: the log sequence number of the append, fixed64 BE -> its dedup record.
 std::string DedupKey(uint64_t log_seq);
 

@@ -85,7 +85,8 @@ Status FromRocks(const rocksdb::Status& s, std::string_view context) {
   return Status::IOError(std::move(message));
 }
 
-Result<std::unique_ptr<RocksStore>> RocksStore::Open(const std::string& path, const Options& options) {
+Result<std::unique_ptr<RocksStore>> RocksStore::Open(const std::string& path, const Options& options,
+                                                     const RollupFamilies& rollups) {
   std::unique_ptr<RocksStore> store(new RocksStore());
   store->read_only_ = options.read_only;
 
@@ -106,6 +107,12 @@ Result<std::unique_ptr<RocksStore>> RocksStore::Open(const std::string& path, co
   for (int f = 0; f < kFamilyCount; ++f) {
     families.emplace_back(std::string(kFamilyNames[f]),
                           FamilyOptions(static_cast<Family>(f), cache, store->dedup_filter_holder_.get()));
+  }
+  for (const std::string& name : rollups.names) {
+    rocksdb::ColumnFamilyOptions cf = FamilyOptions(Family::kSeries, cache, nullptr);
+    cf.merge_operator = rollups.merge_operator;
+    cf.write_buffer_size = 64u << 20;
+    families.emplace_back(name, cf);
   }
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;

@@ -15,6 +15,7 @@
 
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
+#include <rocksdb/merge_operator.h>
 
 #include "tally/options.h"
 #include "tally/result.h"
@@ -26,12 +27,24 @@ inline constexpr int kFamilyCount = 5;
 
 class RocksStore {
  public:
+  // The rollup families to open beside the fixed ones: their names and the merge operator that
+  // folds their operands (the store does not know what rollups are).
+  struct RollupFamilies {
+    std::vector<std::string> names;
+    std::shared_ptr<rocksdb::MergeOperator> merge_operator;
+  };
+
   // Opens (creating, unless read-only) the RocksDB instance in `path`.
-  static Result<std::unique_ptr<RocksStore>> Open(const std::string& path, const Options& options);
+  static Result<std::unique_ptr<RocksStore>> Open(const std::string& path, const Options& options,
+                                                  const RollupFamilies& rollups);
   ~RocksStore();
 
   rocksdb::DB* db() const { return db_.get(); }
   rocksdb::ColumnFamilyHandle* cf(Family f) const { return handles_[static_cast<int>(f)]; }
+  // The family of the i-th rollup resolution.
+  rocksdb::ColumnFamilyHandle* rollup_cf(size_t i) const { return handles_[kFamilyCount + i]; }
+  size_t rollup_families() const { return handles_.size() - kFamilyCount; }
+  const std::vector<rocksdb::ColumnFamilyHandle*>& all_families() const { return handles_; }
   bool read_only() const { return read_only_; }
 
   // Event time before which dedup records may be dropped by compaction (see Options::

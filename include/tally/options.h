@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace tally {
 
@@ -69,6 +70,11 @@ struct Options {
   // 0 means: the value stored in the database, or kDefaultBlockWindowUs when creating one.
   // Default: 0. REQUIRES: >= 0.
   int64_t block_window_us = 0;
+
+  // Widths of the rollup buckets, ascending, each a whole number of seconds dividing the next.
+  // Empty means: the resolutions stored in the database, or {1 minute, 1 hour, 1 day} when
+  // creating one. Default: empty.
+  std::vector<int64_t> rollup_resolutions_us;
 };
 
 }  // namespace tally

@@ -9,6 +9,7 @@
 
 #include "engine/store/layout.h"
 #include "support/event_maker.h"
+#include "support/raw_rocks.h"
 #include "support/scan_all.h"
 #include "support/temp_dir.h"
 #include "tally/db.h"
@@ -37,25 +38,7 @@ void MakeTwoSeries(const std::string& path) {
   ASSERT_TRUE((*db)->Compact().ok());
 }
 
-// Opens the raw RocksDB under a tally directory with all its column families.
-struct RawRocks {
-  explicit RawRocks(const std::string& path) {
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (std::string_view name : {store::kMetaFamily, store::kSeriesFamily, store::kLogFamily, store::kBlocksFamily,
-                                  store::kDedupFamily}) {
-      families.emplace_back(std::string(name), rocksdb::ColumnFamilyOptions());
-    }
-    rocksdb::DB* raw = nullptr;
-    EXPECT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, families, &handles, &raw).ok());
-    db.reset(raw);
-  }
-  ~RawRocks() {
-    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-  }
-  rocksdb::ColumnFamilyHandle* blocks() { return handles[3]; }
-  std::unique_ptr<rocksdb::DB> db;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-};
+using testing::RawRocks;
 
 TEST(CorruptionTest, FlippedBlockByteIsNamedAndOtherSeriesStillRead) {
   testing::TempDir dir;
