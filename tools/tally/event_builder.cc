@@ -41,7 +41,7 @@ constexpr InputField kRequired[] = {InputField::kTimestamp,   InputField::kWorks
 
 }  // namespace
 
-bool EventBuilder::Build(const InputRow& row, UsageEvent* event, RowProblem* problem) const {
+bool EventBuilder::Build(const InputRow& row, UsageEvent* event, RowProblem* problem) {
   auto get = [&](InputField f) {
     std::string_view v = row.Get(f);
     return v.empty() ? defaults_[static_cast<int>(f)] : v;
@@ -114,7 +114,8 @@ bool EventBuilder::Build(const InputRow& row, UsageEvent* event, RowProblem* pro
     if (const char* why = ParseEventIdText(id, &event->event_id)) return BadValue(problem, InputField::kEventId, why, id);
   }
 
-  Status valid = ingest::ValidateEvent(*event, 0);
+  Status valid = labels_.Intern(event);
+  if (valid.ok()) [[likely]] valid = ingest::ValidateMeasures(*event, 0);
   if (!valid.ok()) [[unlikely]] return EngineProblem(valid, latency_in_ms, problem);
   return true;
 }

@@ -9,7 +9,10 @@
 // latency_us / latency_ms, outcome. A field the row leaves absent takes its default when one is
 // set (the --workspace/--model/--endpoint/--environment flags; the Azure trace's constants).
 //
-// Thread-safety: Build is const and reentrant.
+// Labels are interned (label_interner.h): an event's labels view the builder's copies, valid for
+// the builder's life.
+//
+// Thread-safety: none.
 #pragma once
 
 #include <array>
@@ -20,6 +23,7 @@
 
 #include "tally/usage_event.h"
 #include "tools/tally/input_row.h"
+#include "tools/tally/label_interner.h"
 
 namespace tally::cli {
 
@@ -38,7 +42,7 @@ class EventBuilder {
 
   // On success fills *event (its labels view the row's text or the defaults) and returns true;
   // otherwise fills *problem and returns false.
-  bool Build(const InputRow& row, UsageEvent* event, RowProblem* problem) const;
+  bool Build(const InputRow& row, UsageEvent* event, RowProblem* problem);
 
   // The required fields that neither `supplied` (the columns an input declares) nor the defaults
   // give, for an up-front error on a CSV header.
@@ -46,6 +50,7 @@ class EventBuilder {
 
  private:
   const FieldDefaults& defaults_;
+  LabelInterner labels_;
 };
 
 }  // namespace tally::cli

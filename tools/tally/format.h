@@ -20,6 +20,8 @@ std::string FormatIsoTime(int64_t us);
 std::optional<int64_t> ParseTime(std::string_view text);
 // µs -> "850 µs", "12.3 ms", "4.56 s".
 std::string FormatDuration(int64_t us);
+// 1536 -> "1.5 KiB", 12 -> "12 B".
+std::string FormatBytes(uint64_t bytes);
 // 0.98512 -> "98.51%".
 std::string FormatPercent(double fraction);
 

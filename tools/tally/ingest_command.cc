@@ -16,7 +16,7 @@
 namespace tally::cli {
 namespace {
 
-constexpr std::string_view kHelp = R"(usage: tally ingest --db DIR [--format csv|jsonl|azure-trace]
+constexpr std::string_view kHelp = R"help(usage: tally ingest --db DIR [--format csv|jsonl|azure-trace]
                     [--workspace W --model M --endpoint E [--environment ENV]]
                     [--strict] [--rejects FILE] [--json] [--batch N] FILE...
 
@@ -54,7 +54,7 @@ Output: per file "ingested FILE: A accepted, D duplicates, R rejected"; rejected
 FILE:LINE: FIELD: REASON (the first 20 per file). A progress bar is drawn on stderr when it is a
 terminal. Exit status: 0 done (even with rejected rows), 1 runtime error or a --strict refusal,
 2 usage error. See docs/tool.md.
-)";
+)help";
 
 struct FileInput {
   std::string name;
@@ -206,18 +206,19 @@ class IngestCommand final : public Command {
  private:
   static void PrintJson(const std::vector<FileInput>& inputs, double seconds, bool ok) {
     JsonWriter out;
-    uint64_t accepted = 0, duplicates = 0, rejected = 0;
+    uint64_t rows = 0, accepted = 0, duplicates = 0, rejected = 0;
     out.BeginObject().Key("files").BeginArray();
     for (const FileInput& input : inputs) {
       if (!input.done) continue;
       const FileOutcome& o = input.outcome;
+      rows += o.rows;
       accepted += o.accepted;
       duplicates += o.duplicates;
       rejected += o.rejected;
       out.BeginObject()
           .Key("file").String(input.name)
           .Key("format").String(InputFormatName(input.format))
-          .Key("rows").Uint(o.accepted + o.duplicates + o.rejected)
+          .Key("rows").Uint(o.rows)
           .Key("accepted").Uint(o.accepted)
           .Key("duplicates").Uint(o.duplicates)
           .Key("rejected").Uint(o.rejected)
@@ -226,8 +227,7 @@ class IngestCommand final : public Command {
           .EndObject();
     }
     out.EndArray();
-    const uint64_t rows = accepted + duplicates + rejected;
-    out.Key("accepted").Uint(accepted).Key("duplicates").Uint(duplicates).Key("rejected").Uint(rejected);
+    out.Key("rows").Uint(rows).Key("accepted").Uint(accepted).Key("duplicates").Uint(duplicates).Key("rejected").Uint(rejected);
     out.Key("seconds").Double(seconds).Key("rows_per_second").Double(seconds > 0 ? static_cast<double>(rows) / seconds : 0);
     out.Key("ok").Bool(ok).EndObject();
     std::printf("%s\n", out.str().c_str());

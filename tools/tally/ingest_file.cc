@@ -9,7 +9,7 @@ namespace tally::cli {
 namespace {
 
 struct PassCounts {
-  uint64_t accepted = 0, duplicates = 0, rejected = 0;
+  uint64_t rows = 0, accepted = 0, duplicates = 0, rejected = 0;
 };
 
 // One pass over the file. With `db` null the rows are only checked.
@@ -55,6 +55,7 @@ Status RunPass(std::string_view name, std::string_view data, const IngestSetting
     rejects.Add(row.line, problem.field ? source.FieldName(*problem.field) : std::string_view(), problem.reason,
                 row.text);
   }
+  counts->rows = rows;
   if (db != nullptr) return append();
   return Status::OK();
 }
@@ -79,6 +80,7 @@ Result<FileOutcome> IngestFile(std::string_view name, std::string_view data, con
   }
   rejects.EndFile();
   if (!s.ok()) return s;
+  outcome.rows = counts.rows;
   outcome.accepted = counts.accepted;
   outcome.duplicates = counts.duplicates;
   outcome.rejected = counts.rejected;

@@ -19,12 +19,13 @@ namespace tally::cli {
 
 struct IngestSettings {
   InputFormat format = InputFormat::kCsv;
-  const EventBuilder* builder = nullptr;
+  EventBuilder* builder = nullptr;
   bool strict = false;
   size_t batch_events = 4096;
 };
 
 struct FileOutcome {
+  uint64_t rows = 0;        // rows read (blank lines and the header not counted)
   uint64_t accepted = 0;    // events stored
   uint64_t duplicates = 0;  // events whose event_id was already stored
   uint64_t rejected = 0;    // bad rows

@@ -23,6 +23,9 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   std::vector<std::unique_ptr<Command>> commands;
   commands.push_back(MakeDemoCommand());
   commands.push_back(MakeIngestCommand());
+  commands.push_back(MakeInspectCommand());
+  commands.push_back(MakeCompactCommand());
+  commands.push_back(MakeVerifyCommand());
   return commands;
 }
 
