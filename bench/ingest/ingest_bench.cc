@@ -44,6 +44,7 @@ options:
   --seed N          workload seed (default 1)
   --with-ids        give every event an event_id (exercises deduplication)
   --sync            fsync the log on every Append (Options::sync_each_append)
+  --rollups         keep rollups at 1 minute, 1 hour and 1 day (kStandardRollupResolutions)
   --generate-only   no database: time the generator alone (batches of --batch) and describe
                     the workload (token, latency and outcome statistics)
   --json            print one JSON object as the last line of stdout instead of a table
@@ -57,6 +58,7 @@ struct BenchArgs {
   uint64_t seed = 1;
   bool with_ids = false;
   bool sync = false;
+  bool rollups = false;
   bool generate_only = false;
   bool json = false;
 };
@@ -109,6 +111,8 @@ bool ParseArgs(int argc, char** argv, BenchArgs* args, bool* help) {
       args->with_ids = true;
     } else if (arg == "--sync") {
       args->sync = true;
+    } else if (arg == "--rollups") {
+      args->rollups = true;
     } else if (arg == "--generate-only") {
       args->generate_only = true;
     } else if (arg == "--json") {
@@ -212,6 +216,7 @@ Result<IngestResult> Ingest(const BenchArgs& args, const std::string& db_path, s
   options.create_if_missing = true;
   options.error_if_exists = true;
   options.sync_each_append = args.sync;
+  if (args.rollups) options.rollup_resolutions_us = kStandardRollupResolutions;
   Result<std::unique_ptr<DB>> opened = DB::Open(db_path, options);
   if (!opened.ok()) return opened.status().WithContext("open " + db_path);
   std::unique_ptr<DB> db = std::move(*opened);
@@ -300,13 +305,13 @@ int Run(const BenchArgs& args) {
     std::printf(
         "{\"events\":%llu,\"seconds\":%.6f,\"events_per_s\":%.0f,\"compact_seconds\":%.6f,"
         "\"bytes_on_disk\":%llu,\"bytes_per_event\":%.3f,\"series\":%llu,\"db_series\":%llu,\"batch\":%llu,"
-        "\"seed\":%llu,\"sync\":%s,\"with_ids\":%s,\"append_p50_us\":%.1f,\"append_p99_us\":%.1f,"
+        "\"seed\":%llu,\"sync\":%s,\"with_ids\":%s,\"rollups\":%s,\"append_p50_us\":%.1f,\"append_p99_us\":%.1f,"
         "\"append_max_us\":%.1f,\"pregenerate_seconds\":%.3f}\n",
         static_cast<unsigned long long>(events), result->seconds, events_per_s, result->compact_seconds,
         static_cast<unsigned long long>(result->bytes_on_disk), bytes_per_event, static_cast<unsigned long long>(series),
         static_cast<unsigned long long>(result->db_series), static_cast<unsigned long long>(args.batch),
         static_cast<unsigned long long>(args.seed), args.sync ? "true" : "false", args.with_ids ? "true" : "false",
-        result->append_p50_us, result->append_p99_us, result->append_max_us, workload->seconds);
+        args.rollups ? "true" : "false", result->append_p50_us, result->append_p99_us, result->append_max_us, workload->seconds);
   } else {
     std::printf("%-22s %llu\n", "events", static_cast<unsigned long long>(events));
     std::printf("%-22s %llu (database: %llu)\n", "series", static_cast<unsigned long long>(series),

@@ -90,8 +90,8 @@ Status CheckDirectory(const std::string& path, const Options& options, bool* exi
   return Status::OK();
 }
 
-// The rollup resolutions of the database: those it was created with (its rollup families), or for
-// a new one those of the options (default 1m/1h/1d).
+// The rollup resolutions of the database: those it was created with (recorded in its meta and as
+// its rollup families), or for a new one those of the options.
 Result<std::vector<int64_t>> ChooseResolutions(const std::string& path, const Options& options, bool exists,
                                                const std::vector<std::string>& families) {
   std::vector<int64_t> chosen;
@@ -100,13 +100,12 @@ Result<std::vector<int64_t>> ChooseResolutions(const std::string& path, const Op
       if (std::optional<int64_t> r = rollup::ParseFamilyName(name)) chosen.push_back(*r);
     }
     std::sort(chosen.begin(), chosen.end());
-    if (chosen.empty()) return Status::Corruption(path + " has no rollup column families");
     if (!options.rollup_resolutions_us.empty() && options.rollup_resolutions_us != chosen) {
       return Status::InvalidArgument(path + " keeps rollups at other resolutions than the options ask for "
                                             "(they cannot change after creation; leave the option empty)");
     }
   } else {
-    chosen = options.rollup_resolutions_us.empty() ? rollup::DefaultResolutions() : options.rollup_resolutions_us;
+    chosen = options.rollup_resolutions_us;
   }
   TALLY_RETURN_IF_ERROR(rollup::ValidateResolutions(chosen));
   return chosen;
@@ -156,6 +155,10 @@ Status DBImpl::LoadMeta(bool created) {
     codec::PutFixed32(&version, store::kFormatVersion);
     batch.Put(meta, store::kMetaFormatVersion, version);
     batch.Put(meta, store::kMetaBlockWindow, Fixed64Value(static_cast<uint64_t>(options_.block_window_us)));
+    std::string resolutions;
+    codec::PutFixed32(&resolutions, static_cast<uint32_t>(options_.rollup_resolutions_us.size()));
+    for (int64_t r : options_.rollup_resolutions_us) codec::PutFixed64(&resolutions, static_cast<uint64_t>(r));
+    batch.Put(meta, store::kMetaRollupResolutions, resolutions);
     batch.Put(meta, store::kMetaNextBlockSeq, Fixed64Value(0));
     rocksdb::WriteOptions wo;
     wo.sync = true;
@@ -189,6 +192,21 @@ Status DBImpl::LoadMeta(bool created) {
   }
   options_.block_window_us = static_cast<int64_t>(window);
   TALLY_RETURN_IF_ERROR(read_fixed64(store::kMetaNextBlockSeq, &next_block_seq_));
+  {
+    // The rollup families found on disk must be exactly the resolutions recorded at creation.
+    std::string v;
+    TALLY_RETURN_IF_ERROR(store::FromRocks(rdb->Get(rocksdb::ReadOptions(), meta, store::kMetaRollupResolutions, &v),
+                                           "read rollup resolutions"));
+    std::vector<int64_t> recorded;
+    if (v.size() >= 4 && v.size() == 4 + 8 * static_cast<size_t>(codec::DecodeFixed32(v.data()))) {
+      for (size_t i = 4; i < v.size(); i += 8) recorded.push_back(static_cast<int64_t>(codec::DecodeFixed64(v.data() + i)));
+    } else {
+      return Status::Corruption("rollup resolutions record has " + std::to_string(v.size()) + " bytes");
+    }
+    if (recorded != options_.rollup_resolutions_us) {
+      return Status::Corruption(path_ + ": rollup column families do not match the recorded resolutions");
+    }
+  }
   uint64_t high_water = 0;
   Status hs = read_fixed64(store::kMetaDedupHighWater, &high_water);
   if (hs.ok()) {

@@ -4,8 +4,6 @@
 
 namespace tally::rollup {
 
-std::vector<int64_t> DefaultResolutions() { return {kMicrosPerMinute, kMicrosPerHour, kMicrosPerDay}; }
-
 std::string FamilyName(int64_t r) {
   std::string name(kFamilyPrefix);
   if (r % kMicrosPerDay == 0) return name + std::to_string(r / kMicrosPerDay) + "d";
@@ -34,7 +32,6 @@ std::optional<int64_t> ParseFamilyName(std::string_view name) {
 }
 
 Status ValidateResolutions(const std::vector<int64_t>& r) {
-  if (r.empty()) return Status::InvalidArgument("rollup resolutions: at least one is needed");
   for (size_t i = 0; i < r.size(); ++i) {
     if (r[i] <= 0 || r[i] % kMicrosPerSecond != 0) {
       return Status::InvalidArgument("rollup resolution " + std::to_string(r[i]) + " µs is not a whole number of seconds");

@@ -1,8 +1,8 @@
-// Rollup resolutions: the bucket widths rollups are kept at (1 minute, 1 hour, 1 day by default),
+// Rollup resolutions: the bucket widths rollups are kept at (typically 1 minute, 1 hour, 1 day),
 // their column family names, and the arithmetic of buckets and cell rows.
 //
 // A database's resolutions are chosen at creation and recorded as its column families
-// ("rollup.1m", "rollup.1h", "rollup.1d"); they cannot change afterwards. Each resolution must divide
+// ("rollup.1m", "rollup.1h", "rollup.1d") and in its meta; they cannot change afterwards. Each resolution must divide
 // the next, so that a coarse bucket is exactly a whole number of finer ones — which lets the query
 // planner cover any range exactly.
 #pragma once
@@ -21,15 +21,13 @@ namespace tally::rollup {
 
 inline constexpr std::string_view kFamilyPrefix = "rollup.";
 
-// {1 minute, 1 hour, 1 day}.
-std::vector<int64_t> DefaultResolutions();
-
 // "rollup.1m" for 60 s, "rollup.1h", "rollup.1d", "rollup.90s" for what is no whole minute...
 std::string FamilyName(int64_t resolution_us);
 // The inverse; nullopt for a name that is not a rollup family.
 std::optional<int64_t> ParseFamilyName(std::string_view name);
 
-// OK when the list is ascending, every width a whole number of seconds, and each divides the next.
+// OK when the list (possibly empty) is ascending, every width a whole number of seconds, and each
+// divides the next.
 Status ValidateResolutions(const std::vector<int64_t>& resolutions_us);
 
 // The start of the row holding the bucket of `t` at `resolution_us`, and the cell's index in it.

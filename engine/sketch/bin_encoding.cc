@@ -6,6 +6,10 @@
 #include <cstring>
 #include <utility>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace tally::sketch {
 
 namespace {
@@ -96,73 +100,347 @@ void EncodeDense(std::span<const uint64_t> counts, ByteWriter& out) {
   }
 }
 
-uint128 DecodeDense(ByteReader& in, std::span<uint64_t> out) {
-  // Work on local pointers (the reader is only told at the end) so the loop stays in registers.
-  const uint8_t* const begin = in.position();
-  const uint8_t* p = begin;
-  const uint8_t* const end = begin + in.remaining();
-  uint64_t* dst = out.data();
-  size_t left = out.size();
-  uint128 total = 0;
-  while (left > 0) {
-    const size_t n = std::min(kDenseGroupSize, left);
-    if (p == end) {
-      in.Fail("truncated dense bin group");
-      return 0;
-    }
-    const int w = *p++;
-    if (w > 64) {
-      in.Fail("dense bin group width above 64");
-      return 0;
-    }
-    const size_t nbytes = (n * static_cast<size_t>(w) + 7) / 8;
-    const auto available = static_cast<size_t>(end - p);
-    if (available < nbytes) {
-      in.Fail("truncated dense bin group");
-      return 0;
-    }
-    uint64_t any = 0;
-    if (w <= kMaxFastWidth) {
-      uint64_t sum = 0;
-      if (n == kDenseGroupSize && available >= nbytes + 8) {
-        // The fast path reads up to 8 bytes from the start of the last value: inside the input.
-        kUnpackFullGroup[static_cast<size_t>(w)](p, dst, &sum, &any);
-      } else {
-        // The last groups: unpack a zero-padded copy. Values past n then hold only the padding
-        // bits of the last byte, which must be zero.
-        uint8_t padded[2 * kMaxFastWidth + 8] = {};
-        uint64_t values[kDenseGroupSize];
-        std::memcpy(padded, p, nbytes);
-        kUnpackFullGroup[static_cast<size_t>(w)](padded, values, &sum, &any);
-        uint64_t padding = 0;
-        for (size_t j = n; j < kDenseGroupSize; ++j) padding |= values[j];
-        if (padding != 0) {
-          in.Fail("non-zero padding bits in a dense bin group");
-          return 0;
-        }
-        std::memcpy(dst, values, n * sizeof(uint64_t));
-      }
-      total += sum;
-    } else {
-      if (!UnpackSlow(p, n, w, dst)) {
-        in.Fail("non-zero padding bits in a dense bin group");
-        return 0;
-      }
-      for (size_t j = 0; j < n; ++j) {
-        any |= dst[j];
-        total += dst[j];
-      }
-    }
-    if (w > 0 && (any >> (w - 1)) == 0) {
-      in.Fail("dense bin group width is not minimal");
-      return 0;
-    }
-    p += nbytes;
-    dst += n;
-    left -= n;
+namespace {
+
+// --- the dense group loop ---------------------------------------------------------------------
+// One loop serves Deserialize (store the counts), MergeFrom (add them straight into the target's
+// bins) and the undo of a failed MergeFrom (subtract them again).
+enum class BinOp { kStore, kAdd, kSubtract };
+
+template <BinOp kOp>
+inline void Apply(uint64_t* dst, const uint64_t* values, size_t n) {
+  for (size_t j = 0; j < n; ++j) {
+    if constexpr (kOp == BinOp::kStore) dst[j] = values[j];
+    if constexpr (kOp == BinOp::kAdd) dst[j] += values[j];
+    if constexpr (kOp == BinOp::kSubtract) dst[j] -= values[j];
   }
-  in.Skip(static_cast<size_t>(p - begin));
-  return total;
+}
+
+// Any group: n <= 16 counts of width w <= 64 in the `available` bytes at p (at least the group's
+// own bytes). Unpacks into values[0..n), checks the padding bits and that the width is minimal,
+// and adds the counts to *total. Returns what is wrong, or nullptr.
+const char* UnpackAnyGroup(const uint8_t* p, size_t available, size_t n, int w, uint64_t* values,
+                           uint128* total) {
+  const size_t nbytes = (n * static_cast<size_t>(w) + 7) / 8;
+  uint64_t any = 0;
+  if (w <= kMaxFastWidth) {
+    uint64_t sum = 0;
+    if (n == kDenseGroupSize && available >= nbytes + 8) {
+      // The fast unpacker reads up to 8 bytes from the start of the last value: inside the input.
+      kUnpackFullGroup[static_cast<size_t>(w)](p, values, &sum, &any);
+    } else {
+      // Unpack a zero-padded copy. Values past n then hold only the padding bits of the last
+      // byte, which must be zero.
+      uint8_t padded[2 * kMaxFastWidth + 8] = {};
+      uint64_t all[kDenseGroupSize];
+      std::memcpy(padded, p, nbytes);
+      kUnpackFullGroup[static_cast<size_t>(w)](padded, all, &sum, &any);
+      uint64_t padding = 0;
+      for (size_t j = n; j < kDenseGroupSize; ++j) padding |= all[j];
+      if (padding != 0) return "non-zero padding bits in a dense bin group";
+      std::memcpy(values, all, n * sizeof(uint64_t));
+    }
+    *total += sum;
+  } else {
+    if (!UnpackSlow(p, n, w, values)) return "non-zero padding bits in a dense bin group";
+    for (size_t j = 0; j < n; ++j) {
+      any |= values[j];
+      *total += values[j];
+    }
+  }
+  if (w > 0 && (any >> (w - 1)) == 0) return "dense bin group width is not minimal";
+  return nullptr;
+}
+
+#if defined(__SSE2__)
+// Full groups of width 1..8 in the middle of the input, sixteen counts at a time in SSE2 (the
+// x86-64 baseline). The 2w packed bytes are spread to one byte per count in three halving
+// steps (8 counts per 64-bit lane -> 4 per 32 bits -> 2 per 16 bits -> 1 per byte), then
+// widened to 64 bits and applied. Per width: the shift counts and masks of each step.
+struct alignas(16) SpreadConstants {
+  uint64_t keep[2];    // the 8w bits of one lane's eight counts
+  uint64_t mask4[2];   // low 4w bits
+  uint64_t mask2[2];   // low 2w bits of each 32-bit half
+  uint64_t mask1[2];   // low w bits of each 16-bit quarter
+  uint64_t shift4[2];  // 4w
+  uint64_t shift2[2];  // 2w
+  uint64_t shift1[2];  // w
+  uint64_t top[2];     // 8 - w: moves bit w-1 of each byte to its top bit
+};
+
+constexpr SpreadConstants MakeSpread(int w) {
+  const uint64_t low4 = (uint64_t{1} << (4 * w)) - 1;
+  const uint64_t low2 = (uint64_t{1} << (2 * w)) - 1;
+  const uint64_t low1 = (uint64_t{1} << w) - 1;
+  const uint64_t keep = w == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * w)) - 1;
+  const uint64_t m2 = low2 | low2 << 32;
+  const uint64_t m1 = low1 | low1 << 16 | low1 << 32 | low1 << 48;
+  const auto u = static_cast<uint64_t>(w);
+  return {{keep, keep}, {low4, low4}, {m2, m2}, {m1, m1}, {4 * u, 0}, {2 * u, 0}, {u, 0}, {8 - u, 0}};
+}
+
+constexpr SpreadConstants kSpread[9] = {MakeSpread(1), MakeSpread(1), MakeSpread(2),
+                                        MakeSpread(3), MakeSpread(4), MakeSpread(5),
+                                        MakeSpread(6), MakeSpread(7), MakeSpread(8)};
+
+inline __m128i Load(const uint64_t (&v)[2]) { return _mm_load_si128(reinterpret_cast<const __m128i*>(v)); }
+
+// The sixteen counts of a group of width w (1..8) as bytes. `x` holds the group's bytes 0..7 in
+// its low lane and bytes w..w+7 in its high lane: counts 0..7 and 8..15 in the low 8w bits.
+inline __m128i SpreadToBytes(__m128i x, int w) {
+  const SpreadConstants& c = kSpread[w];
+  x = _mm_and_si128(x, Load(c.keep));
+  x = _mm_or_si128(_mm_and_si128(x, Load(c.mask4)), _mm_slli_epi64(_mm_srl_epi64(x, Load(c.shift4)), 32));
+  x = _mm_or_si128(_mm_and_si128(x, Load(c.mask2)),
+                   _mm_slli_epi64(_mm_and_si128(_mm_srl_epi64(x, Load(c.shift2)), Load(c.mask2)), 16));
+  x = _mm_or_si128(_mm_and_si128(x, Load(c.mask1)),
+                   _mm_slli_epi64(_mm_and_si128(_mm_srl_epi64(x, Load(c.shift1)), Load(c.mask1)), 8));
+  return x;
+}
+
+// The lanes for SpreadToBytes of the full group at p; REQUIRES 16 readable bytes at p.
+inline __m128i LoadGroup(const uint8_t* p, int w) {
+  return _mm_unpacklo_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)),
+                            _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + w)));
+}
+
+// The n <= 8 bytes at p as a little-endian word, zero above them, reading only inside
+// [readable_begin, readable_end) (which holds [p, p + n)). Whole-word loads where possible: a
+// byte-wise copy through memory would stall the load that follows it.
+inline uint64_t LoadPartial(const uint8_t* p, size_t n, const uint8_t* readable_begin,
+                            const uint8_t* readable_end) {
+  if (n == 0) return 0;
+  if (readable_end - p >= 8) {
+    const uint64_t v = LoadLittleEndian64(p);
+    return n >= 8 ? v : v & ((uint64_t{1} << (8 * n)) - 1);
+  }
+  if (static_cast<size_t>(p - readable_begin) + n >= 8) {
+    return LoadLittleEndian64(p + n - 8) >> (64 - 8 * n);  // the word ending at p + n
+  }
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
+  return v;
+}
+
+// The lanes for SpreadToBytes of a group of `nbytes` bytes at p, zero past them.
+inline __m128i LoadPartialGroup(const uint8_t* p, size_t nbytes, int w, const uint8_t* readable_begin,
+                                const uint8_t* readable_end) {
+  const auto uw = static_cast<size_t>(w);
+  const uint64_t lo = LoadPartial(p, std::min<size_t>(nbytes, 8), readable_begin, readable_end);
+  const uint64_t hi = nbytes > uw ? LoadPartial(p + uw, std::min<size_t>(nbytes - uw, 8), readable_begin, readable_end) : 0;
+  return _mm_unpacklo_epi64(_mm_cvtsi64_si128(static_cast<int64_t>(lo)), _mm_cvtsi64_si128(static_cast<int64_t>(hi)));
+}
+
+// True when some count has bit w-1 set (the width is minimal).
+inline bool WidthIsMinimal(__m128i bytes, int w) {
+  // Within a 16-bit lane each byte is below 2^w, so shifting by 8 - w moves no bit across bytes.
+  return _mm_movemask_epi8(_mm_sll_epi16(bytes, Load(kSpread[w].top))) != 0;
+}
+
+template <BinOp kOp>
+inline void ApplyPair(uint64_t* dst, __m128i pair) {
+  auto* d = reinterpret_cast<__m128i*>(dst);
+  if constexpr (kOp == BinOp::kStore) {
+    _mm_storeu_si128(d, pair);
+  } else if constexpr (kOp == BinOp::kAdd) {
+    _mm_storeu_si128(d, _mm_add_epi64(_mm_loadu_si128(d), pair));
+  } else {
+    _mm_storeu_si128(d, _mm_sub_epi64(_mm_loadu_si128(d), pair));
+  }
+}
+
+template <BinOp kOp>
+inline void ApplyBytes(uint64_t* dst, __m128i bytes) {
+  const __m128i zero = _mm_setzero_si128();
+  const __m128i w0 = _mm_unpacklo_epi8(bytes, zero);  // counts 0..7 as 16 bits
+  const __m128i w1 = _mm_unpackhi_epi8(bytes, zero);  // counts 8..15
+  const __m128i d0 = _mm_unpacklo_epi16(w0, zero);
+  const __m128i d1 = _mm_unpackhi_epi16(w0, zero);
+  const __m128i d2 = _mm_unpacklo_epi16(w1, zero);
+  const __m128i d3 = _mm_unpackhi_epi16(w1, zero);
+  ApplyPair<kOp>(dst + 0, _mm_unpacklo_epi32(d0, zero));
+  ApplyPair<kOp>(dst + 2, _mm_unpackhi_epi32(d0, zero));
+  ApplyPair<kOp>(dst + 4, _mm_unpacklo_epi32(d1, zero));
+  ApplyPair<kOp>(dst + 6, _mm_unpackhi_epi32(d1, zero));
+  ApplyPair<kOp>(dst + 8, _mm_unpacklo_epi32(d2, zero));
+  ApplyPair<kOp>(dst + 10, _mm_unpackhi_epi32(d2, zero));
+  ApplyPair<kOp>(dst + 12, _mm_unpacklo_epi32(d3, zero));
+  ApplyPair<kOp>(dst + 14, _mm_unpackhi_epi32(d3, zero));
+}
+#endif  // __SSE2__
+
+struct DenseLoopResult {
+  const char* error = nullptr;  // nullptr when every group decoded
+  const uint8_t* end = nullptr;  // just past the last group (on error: the failed group's width)
+  size_t applied = 0;            // counts applied to dst (a multiple of 16 on error)
+  DenseSummary summary;
+};
+
+// Where the loop may read: the encoded counts [p, end) and bytes around them that are not data
+// (the rest of the sketch, the checksum), so that whole words can be loaded near the ends.
+struct Readable {
+  const uint8_t* begin;
+  const uint8_t* end;
+};
+
+// Decodes the n counts encoded at [p, end) group by group and applies them to dst. A group is
+// checked before it is applied, so on error exactly the first `applied` counts were applied.
+// REQUIRES readable.begin <= p, end <= readable.end.
+template <BinOp kOp>
+DenseLoopResult DenseLoop(const uint8_t* p, const uint8_t* const end, const Readable readable,
+                          uint64_t* const dst, const size_t n) {
+  DenseLoopResult r;
+  uint128 total = 0;
+#if defined(__SSE2__)
+  __m128i byte_sums = _mm_setzero_si128();  // two 64-bit lanes; at most 4080 per group
+#endif
+  size_t pos = 0;
+  while (pos < n) {
+    if (p == end) {
+      r.error = "truncated dense bin group";
+      break;
+    }
+    const int w = *p;
+    const size_t left = n - pos;
+#if defined(__SSE2__)
+    if (static_cast<unsigned>(w - 1) < 8) {
+      __m128i bytes;
+      size_t count = kDenseGroupSize;
+      if (left > kDenseGroupSize && end - p > 2 * w && readable.end - p > 16) [[likely]] {
+        // A full group with 16 bytes readable after the width byte (the middle of the input).
+        bytes = SpreadToBytes(LoadGroup(p + 1, w), w);
+      } else {
+        // The last group, or a group near the end of what may be read: zero past its bytes.
+        count = std::min(kDenseGroupSize, left);
+        const size_t nbytes = (count * static_cast<size_t>(w) + 7) / 8;
+        if (static_cast<size_t>(end - p - 1) < nbytes) {
+          r.error = "truncated dense bin group";
+          break;
+        }
+        bytes = SpreadToBytes(LoadPartialGroup(p + 1, nbytes, w, readable.begin, readable.end), w);
+        // Counts past `count` hold only the padding bits of the last byte, which must be zero.
+        const int zero_lanes = _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_setzero_si128()));
+        const int past = 0xFFFF & ~((1 << count) - 1);
+        if ((zero_lanes & past) != past) {
+          r.error = "non-zero padding bits in a dense bin group";
+          break;
+        }
+      }
+      if (!WidthIsMinimal(bytes, w)) {
+        r.error = "dense bin group width is not minimal";
+        break;
+      }
+      byte_sums = _mm_add_epi64(byte_sums, _mm_sad_epu8(bytes, _mm_setzero_si128()));
+      if (count == kDenseGroupSize) {
+        ApplyBytes<kOp>(dst + pos, bytes);
+      } else {
+        alignas(16) uint8_t b[16];
+        _mm_store_si128(reinterpret_cast<__m128i*>(b), bytes);
+        uint64_t values[kDenseGroupSize];
+        for (size_t j = 0; j < count; ++j) values[j] = b[j];
+        Apply<kOp>(dst + pos, values, count);
+      }
+      if (pos == 0) r.summary.first = static_cast<uint64_t>(_mm_cvtsi128_si32(bytes) & 0xFF);
+      if (count == left) {
+        alignas(16) uint8_t b[16];
+        _mm_store_si128(reinterpret_cast<__m128i*>(b), bytes);
+        r.summary.last = b[count - 1];
+      }
+      p += 1 + (count * static_cast<size_t>(w) + 7) / 8;
+      pos += count;
+      continue;
+    }
+#endif
+    if (w == 0) {
+      // A group of empty bins: no bytes follow the width.
+      const size_t count = std::min(kDenseGroupSize, left);
+      if constexpr (kOp == BinOp::kStore) std::fill_n(dst + pos, count, uint64_t{0});
+      if (pos == 0) r.summary.first = 0;
+      if (count == left) r.summary.last = 0;
+      p += 1;
+      pos += count;
+      continue;
+    }
+    if (w > 64) {
+      r.error = "dense bin group width above 64";
+      break;
+    }
+    const size_t count = std::min(kDenseGroupSize, left);
+    const size_t nbytes = (count * static_cast<size_t>(w) + 7) / 8;
+    const auto available = static_cast<size_t>(end - p - 1);
+    if (available < nbytes) {
+      r.error = "truncated dense bin group";
+      break;
+    }
+    uint64_t values[kDenseGroupSize];
+    r.error = UnpackAnyGroup(p + 1, available, count, w, values, &total);
+    if (r.error != nullptr) break;
+    Apply<kOp>(dst + pos, values, count);
+    if (pos == 0) r.summary.first = values[0];
+    if (count == left) r.summary.last = values[count - 1];
+    p += 1 + nbytes;
+    pos += count;
+  }
+#if defined(__SSE2__)
+  total += static_cast<uint64_t>(_mm_cvtsi128_si64(byte_sums)) +
+           static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(byte_sums, byte_sums)));
+#endif
+  r.end = p;
+  r.applied = pos;
+  r.summary.total = total;
+  return r;
+}
+
+}  // namespace
+
+uint128 DecodeDense(ByteReader& in, std::span<uint64_t> out) {
+  DenseSummary summary;
+  if (!DecodeDense(in, out, &summary)) return 0;
+  return summary.total;
+}
+
+namespace {
+
+Readable ReadableFor(const ByteReader& in, std::span<const uint8_t> readable) {
+  if (readable.empty()) return {in.position(), in.position() + in.remaining()};
+  return {readable.data(), readable.data() + readable.size()};
+}
+
+}  // namespace
+
+bool DecodeDense(ByteReader& in, std::span<uint64_t> out, DenseSummary* summary,
+                 std::span<const uint8_t> readable) {
+  const uint8_t* const begin = in.position();
+  const DenseLoopResult r = DenseLoop<BinOp::kStore>(begin, begin + in.remaining(), ReadableFor(in, readable),
+                                                     out.data(), out.size());
+  if (r.error != nullptr) {
+    in.Fail(r.error);
+    return false;
+  }
+  in.Skip(static_cast<size_t>(r.end - begin));
+  *summary = r.summary;
+  return true;
+}
+
+bool AddDense(ByteReader& in, uint64_t* dst, size_t n, DenseSummary* summary, std::span<const uint8_t> readable) {
+  const uint8_t* const begin = in.position();
+  const uint8_t* const end = begin + in.remaining();
+  const Readable r_bytes = ReadableFor(in, readable);
+  const DenseLoopResult r = DenseLoop<BinOp::kAdd>(begin, end, r_bytes, dst, n);
+  if (r.error != nullptr) {
+    // The groups before the bad one were added and are well formed: take them out again.
+    DenseLoop<BinOp::kSubtract>(begin, end, r_bytes, dst, r.applied);
+    in.Fail(r.error);
+    return false;
+  }
+  in.Skip(static_cast<size_t>(r.end - begin));
+  *summary = r.summary;
+  return true;
+}
+
+void SubtractDense(std::span<const uint8_t> encoded, uint64_t* dst, size_t n) {
+  const uint8_t* const begin = encoded.data();
+  DenseLoop<BinOp::kSubtract>(begin, begin + encoded.size(), Readable{begin, begin + encoded.size()}, dst, n);
 }
 
 size_t SparseEncodedSize(std::span<const uint64_t> counts) {

@@ -33,4 +33,26 @@ void EncodeSparse(std::span<const uint64_t> counts, ByteWriter& out);
 uint128 DecodeDense(ByteReader& in, std::span<uint64_t> out);
 uint128 DecodeSparse(ByteReader& in, std::span<uint64_t> out);
 
+// What a dense decode saw: the sum of the counts, and the first and last count.
+struct DenseSummary {
+  uint128 total = 0;
+  uint64_t first = 0;
+  uint64_t last = 0;
+};
+
+// DecodeDense reporting the summary; false (after in.Fail) on malformed input. `readable`, when
+// given, is a byte range around the reader's bytes that the decoder may also read (never as
+// data): the rest of the sketch lets it load whole words near the ends.
+bool DecodeDense(ByteReader& in, std::span<uint64_t> out, DenseSummary* summary,
+                 std::span<const uint8_t> readable = {});
+
+// Decodes n dense-encoded counts and adds them to dst[0..n), all or nothing: on malformed input
+// it calls in.Fail(...), leaves dst as it was and returns false. (Additions wrap modulo 2^64, so
+// taking the counts out again always restores dst exactly.) `readable` as for DecodeDense.
+bool AddDense(ByteReader& in, uint64_t* dst, size_t n, DenseSummary* summary,
+              std::span<const uint8_t> readable = {});
+
+// Undoes a successful AddDense(n counts from `encoded`) on dst, for a check that fails after it.
+void SubtractDense(std::span<const uint8_t> encoded, uint64_t* dst, size_t n);
+
 }  // namespace tally::sketch

@@ -80,6 +80,21 @@ struct Sketch::State {
     return p;
   }
 
+  // True when Merge(p) would succeed (same options, no overflow).
+  bool CanMerge(const SketchParts& p) const {
+    return p.alpha_ppm == mapping.alpha_ppm() && p.bin_limit == bins.bin_limit() &&
+           count <= std::numeric_limits<uint64_t>::max() - p.count && sum.CanAdd(p.sum_units);
+  }
+
+  // Merge's changes other than the bins. REQUIRES CanMerge(p).
+  void MergeTotals(const SketchParts& p) {
+    count += p.count;
+    zero_count += p.zero_count;
+    sum.AddUnits(p.sum_units);
+    min = std::min(min, p.min);
+    max = std::max(max, p.max);
+  }
+
   Status Merge(const SketchParts& p) {
     if (p.alpha_ppm != mapping.alpha_ppm() || p.bin_limit != bins.bin_limit()) {
       return Status::InvalidArgument(
@@ -92,11 +107,7 @@ struct Sketch::State {
       return Status::InvalidArgument("sketch: merged count would exceed 2^64 - 1");
     }
     if (!sum.CanAdd(p.sum_units)) return Status::InvalidArgument("sketch: merged sum would exceed 2^108");
-    count += p.count;
-    zero_count += p.zero_count;
-    sum.AddUnits(p.sum_units);
-    min = std::min(min, p.min);
-    max = std::max(max, p.max);
+    MergeTotals(p);
     if (!p.bins.empty()) bins.AddRange(p.first_index, p.bins, p.collapsed);
     return Status::OK();
   }
@@ -228,8 +239,25 @@ Status Sketch::Merge(const Sketch& other) {
 Status Sketch::MergeFrom(std::string_view bytes) {
   State& s = state();
   SketchParts parts;
-  // Decode into scratch space first, so that bad bytes leave the sketch untouched.
-  TALLY_RETURN_IF_ERROR(sketch::DecodeSketch(bytes, &s.mapping, &parts, &s.scratch));
+  sketch::EncodedBins bins;
+  TALLY_RETURN_IF_ERROR(sketch::DecodeSketchHeader(bytes, &s.mapping, &parts, &bins));
+  if (bins.span != 0 && !bins.sparse && s.CanMerge(parts)) {
+    // The common case: dense counts added straight into the bins, when the window can take them
+    // without folding. The decoder undoes its additions on any error, so bad bytes change nothing
+    // (the window may have been reallocated, which is not visible).
+    const int32_t last = parts.first_index + static_cast<int32_t>(bins.span) - 1;
+    if (uint64_t* dst = s.bins.WindowFor(parts.first_index, last)) {
+      TALLY_RETURN_IF_ERROR(sketch::AddDecodedDenseBins(bins, parts, dst));
+      s.bins.NoteAdded(parts.first_index, last, parts.collapsed);
+      s.MergeTotals(parts);
+      return Status::OK();
+    }
+  }
+  // Otherwise decode into scratch space first, so that bad bytes leave the sketch untouched.
+  if (bins.span != 0) {
+    TALLY_RETURN_IF_ERROR(sketch::DecodeBins(bins, parts, &s.scratch));
+    parts.bins = s.scratch;
+  }
   return s.Merge(parts);
 }
 

@@ -8,6 +8,7 @@
 
 #include "engine/sketch/bin_encoding.h"
 #include "engine/sketch/fixed_point_sum.h"
+#include "engine/util/status_macros.h"
 
 namespace tally::sketch {
 
@@ -89,8 +90,8 @@ void EncodeSketch(const SketchParts& parts, std::string* out) {
   w.PutFixed32(SketchChecksum(std::string_view(*out).substr(start)));
 }
 
-Status DecodeSketch(std::string_view bytes, const LogMapping* mapping_hint, SketchParts* parts,
-                    std::vector<uint64_t>* bin_storage) {
+Status DecodeSketchHeader(std::string_view bytes, const LogMapping* mapping_hint, SketchParts* parts,
+                          EncodedBins* bins) {
   // The checksum comes first so that any damaged byte, the version byte included, is reported as
   // Corruption. Every format version ends with this checksum.
   if (bytes.size() < 3 + 3 + kChecksumSize) {
@@ -158,7 +159,7 @@ Status DecodeSketch(std::string_view bytes, const LogMapping* mapping_hint, Sket
     }
     if (in.remaining() != 0) return CorruptionAt(in, start, "trailing bytes");
     *parts = p;
-    bin_storage->clear();
+    *bins = EncodedBins{};
     return Status::OK();
   }
 
@@ -225,18 +226,6 @@ Status DecodeSketch(std::string_view bytes, const LogMapping* mapping_hint, Sket
   const bool sparse = flags & Bit(SketchFlag::kSparseBins);
   const uint64_t min_bytes = sparse ? 1 : (span + kDenseGroupSize - 1) / kDenseGroupSize;
   if (in.remaining() < min_bytes) return CorruptionAt(in, start, "truncated bins");
-  // Every entry is written by the decoders: resizing a reused buffer fills nothing.
-  bin_storage->resize(span);
-  const uint128 total = sparse ? DecodeSparse(in, *bin_storage) : DecodeDense(in, *bin_storage);
-  if (!in.ok()) return CorruptionAt(in, start, in.error());
-  if (in.remaining() != 0) return CorruptionAt(in, start, "trailing bytes");
-  if (total != positive) {
-    return Status::Corruption("sketch: bins hold " + std::to_string(static_cast<uint64_t>(total)) +
-                              " values, header says " + std::to_string(positive));
-  }
-  if (bin_storage->front() == 0 || bin_storage->back() == 0) {
-    return Status::Corruption("sketch: bin range does not start and end on non-empty bins");
-  }
 
   // The bins must agree with min and max under the stored mapping.
   std::optional<LogMapping> own_mapping;
@@ -259,7 +248,79 @@ Status DecodeSketch(std::string_view bytes, const LogMapping* mapping_hint, Sket
   } else if (!has_zeros && mapping->Index(p.min) != first_index) {
     return Status::Corruption("sketch: min is not in the lowest bin");
   }
-  p.bins = *bin_storage;
+  bins->sparse = sparse;
+  bins->span = static_cast<size_t>(span);
+  bins->bytes = {in.position(), in.remaining()};
+  bins->offset = static_cast<size_t>(in.position() - start);
+  bins->sketch = {start, bytes.size()};
+  *parts = p;
+  return Status::OK();
+}
+
+namespace {
+
+// Corruption at a byte of the bins, counted from the start of the sketch like CorruptionAt.
+Status BinsCorruption(const EncodedBins& bins, const ByteReader& in, std::string_view what) {
+  return Status::Corruption("sketch: " + std::string(what) + " (at byte " +
+                            std::to_string(bins.offset + static_cast<size_t>(in.position() - bins.bytes.data())) +
+                            ")");
+}
+
+}  // namespace
+
+// The checks that need the decoded counts (docs/format-sketch.md, invariant 6).
+Status CheckDecodedBins(const SketchParts& parts, const DenseSummary& summary) {
+  const uint64_t positive = parts.count - parts.zero_count;
+  if (summary.total != positive) {
+    return Status::Corruption("sketch: bins hold " + std::to_string(static_cast<uint64_t>(summary.total)) +
+                              " values, header says " + std::to_string(positive));
+  }
+  if (summary.first == 0 || summary.last == 0) {
+    return Status::Corruption("sketch: bin range does not start and end on non-empty bins");
+  }
+  return Status::OK();
+}
+
+Status DecodeBins(const EncodedBins& bins, const SketchParts& parts, std::vector<uint64_t>* bin_storage) {
+  // Every entry is written by the decoders: resizing a reused buffer fills nothing.
+  bin_storage->resize(bins.span);
+  ByteReader in(std::string_view(reinterpret_cast<const char*>(bins.bytes.data()), bins.bytes.size()));
+  DenseSummary summary;
+  if (bins.sparse) {
+    summary.total = DecodeSparse(in, *bin_storage);
+    if (in.ok()) {
+      summary.first = bin_storage->front();
+      summary.last = bin_storage->back();
+    }
+  } else {
+    DecodeDense(in, *bin_storage, &summary, bins.sketch);
+  }
+  if (!in.ok()) return BinsCorruption(bins, in, in.error());
+  if (in.remaining() != 0) return BinsCorruption(bins, in, "trailing bytes");
+  return CheckDecodedBins(parts, summary);
+}
+
+Status AddDecodedDenseBins(const EncodedBins& bins, const SketchParts& parts, uint64_t* dst) {
+  ByteReader in(std::string_view(reinterpret_cast<const char*>(bins.bytes.data()), bins.bytes.size()));
+  DenseSummary summary;
+  if (!AddDense(in, dst, bins.span, &summary, bins.sketch)) return BinsCorruption(bins, in, in.error());
+  Status status = in.remaining() != 0 ? BinsCorruption(bins, in, "trailing bytes")
+                                      : CheckDecodedBins(parts, summary);
+  if (!status.ok()) SubtractDense(bins.bytes, dst, bins.span);
+  return status;
+}
+
+Status DecodeSketch(std::string_view bytes, const LogMapping* mapping_hint, SketchParts* parts,
+                    std::vector<uint64_t>* bin_storage) {
+  SketchParts p;
+  EncodedBins bins;
+  TALLY_RETURN_IF_ERROR(DecodeSketchHeader(bytes, mapping_hint, &p, &bins));
+  if (bins.span == 0) {
+    bin_storage->clear();
+  } else {
+    TALLY_RETURN_IF_ERROR(DecodeBins(bins, p, bin_storage));
+    p.bins = *bin_storage;
+  }
   *parts = p;
   return Status::OK();
 }

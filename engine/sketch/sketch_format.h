@@ -53,6 +53,30 @@ struct SketchParts {
 // Appends the encoding of `parts` to *out.
 void EncodeSketch(const SketchParts& parts, std::string* out);
 
+// Where the encoded bins are: `bytes` points into the buffer given to DecodeSketchHeader, from the
+// first bin byte to the checksum. span = 0 when there are no bins.
+struct EncodedBins {
+  bool sparse = false;
+  size_t span = 0;                 // number of counts, 1..bin_limit
+  std::span<const uint8_t> bytes;  // the encoded counts (and nothing else)
+  size_t offset = 0;               // of bytes.data() in the sketch, for error messages
+  std::span<const uint8_t> sketch; // the whole serialized sketch, checksum included
+};
+
+// Decodes and checks everything but the bin counts themselves: the checksum, the header, min and
+// max against the bin range. parts->bins stays empty; *bins says where the counts are. Errors as
+// for DecodeSketch.
+Status DecodeSketchHeader(std::string_view bytes, const LogMapping* mapping_hint, SketchParts* parts,
+                          EncodedBins* bins);
+
+// Decodes the counts into *bin_storage (resized to bins.span) and checks them against `parts`
+// (their sum, non-empty ends, no trailing bytes). Corruption when they do not decode or agree.
+Status DecodeBins(const EncodedBins& bins, const SketchParts& parts, std::vector<uint64_t>* bin_storage);
+
+// REQUIRES !bins.sparse. Adds the counts to dst[0..bins.span) with the checks of DecodeBins; all
+// or nothing: on error dst is left exactly as it was.
+Status AddDecodedDenseBins(const EncodedBins& bins, const SketchParts& parts, uint64_t* dst);
+
 // Decodes `bytes` into *parts; parts->bins then points into *bin_storage, which is resized to the
 // bin range (at most kMaxBinLimit entries). `mapping_hint`, when it has the encoded alpha, saves
 // building a mapping for the consistency checks. Corruption for damaged or inconsistent bytes,

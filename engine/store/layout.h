@@ -24,6 +24,8 @@ inline constexpr uint32_t kFormatVersion = 1;
 inline constexpr std::string_view kMetaFormatVersion = "tally.format_version";  // fixed32 LE
 inline constexpr std::string_view kMetaBlockWindow = "tally.block_window_us";   // fixed64 LE
 inline constexpr std::string_view kMetaNextBlockSeq = "tally.next_block_seq";   // fixed64 LE
+// The rollup resolutions chosen at creation: count fixed32 LE, then each width fixed64 LE.
+inline constexpr std::string_view kMetaRollupResolutions = "tally.rollup_resolutions_us";
 // Blocks with a sequence number below this were written (or rewritten) by a compaction.
 inline constexpr std::string_view kMetaCompactedBelowSeq = "tally.compacted_below_seq";  // fixed64 LE
 inline constexpr std::string_view kMetaDedupHighWater = "tally.dedup_high_water_us";  // fixed64 LE
