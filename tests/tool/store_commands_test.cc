@@ -1,0 +1,229 @@
+// `tally verify`, `inspect` and `compact` end to end: verify passes on a good store and names a
+// flipped block byte; inspect and verify run beside an ingest in another process; compact keeps
+// every answer and does not grow the directory.
+#include <filesystem>
+#include <regex>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include "engine/inspect/inspect.h"
+#include "engine/inspect/verify.h"
+#include "engine/store/layout.h"
+#include "support/scan_all.h"
+#include "support/temp_dir.h"
+#include "tally/db.h"
+#include "tool/tool_runner.h"
+
+namespace tally::testing {
+namespace {
+
+const std::string kAzureTrace = std::string(TALLY_SOURCE_DIR) + "/../shared/data/azure-llm-inference-code-2023.csv";
+
+void IngestTrace(const std::string& db, const std::string& workspace, const std::string& scratch,
+                 const std::string& batch = "4096") {
+  ToolResult r = RunTool({"ingest", "--db", db, "--format", "azure-trace", "--workspace", workspace, "--model", "m",
+                          "--endpoint", "e", "--batch", batch, kAzureTrace},
+                         scratch);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+}
+
+// The first number after "key": in a JSON text; -1 when absent.
+int64_t JsonNumber(const std::string& json, const std::string& key) {
+  std::smatch m;
+  if (!std::regex_search(json, m, std::regex("\"" + key + "\":(-?[0-9]+)"))) return -1;
+  return std::stoll(m[1]);
+}
+
+// Flips one byte in the middle of the first stored block of the series whose workspace is
+// `workspace`, through the raw RocksDB (every column family opened, as RocksDB requires).
+void FlipBlockByte(const std::string& path, uint64_t series_id) {
+  std::vector<std::string> names;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const std::string& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, families, &handles, &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::ColumnFamilyHandle* blocks = nullptr;
+  for (auto* h : handles) {
+    if (h->GetName() == store::kBlocksFamily) blocks = h;
+  }
+  ASSERT_NE(blocks, nullptr);
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), blocks));
+    std::string prefix;
+    store::PutFixed64BE(&prefix, series_id);
+    it->Seek(prefix);
+    ASSERT_TRUE(it->Valid() && it->key().starts_with(prefix));
+    std::string key = it->key().ToString();
+    std::string value = it->value().ToString();
+    value[value.size() / 2] ^= 0x10;
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), blocks, key, value).ok());
+  }
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  ASSERT_TRUE(db->Close().ok());
+}
+
+TEST(VerifyCommandTest, PassesOnAGoodStoreAndNamesAFlippedBlockByte) {
+  TempDir dir;
+  const std::string db = dir.Sub("db");
+  IngestTrace(db, "alpha", dir.path());
+  IngestTrace(db, "beta", dir.path());
+  ToolResult good = RunTool({"verify", "--db", db}, dir.path());
+  ASSERT_EQ(good.exit_code, 0) << good.out << good.err;
+  EXPECT_NE(good.out.find("blocks          2 (17,638 events)"), std::string::npos) << good.out;
+  EXPECT_NE(good.out.find("verify: OK"), std::string::npos) << good.out;
+
+  uint64_t alpha = 0;
+  {
+    auto opened = DB::Open(db, Options());
+    ASSERT_TRUE(opened.ok());
+    auto series = (*opened)->ListSeries({{LabelMatcher::Equal(Label::kWorkspace, "alpha")}});
+    ASSERT_TRUE(series.ok() && series->size() == 1);
+    alpha = (*series)[0].id;
+    // The library routine agrees.
+    Result<inspect::VerifyReport> report = inspect::Verify(**opened);
+    ASSERT_TRUE(report.ok());
+    EXPECT_TRUE(report->ok());
+    EXPECT_EQ(report->block_events, 17638u);
+  }
+  FlipBlockByte(db, alpha);
+
+  ToolResult bad = RunTool({"verify", "--db", db}, dir.path());
+  EXPECT_EQ(bad.exit_code, 1) << bad.out << bad.err;
+  EXPECT_NE(bad.out.find("DAMAGE block: workspace=alpha,model=m,endpoint=e [2023-11-16T00:00:00Z .. 2023-11-23T00:00:00Z)"),
+            std::string::npos)
+      << bad.out;
+  EXPECT_NE(bad.out.find("Corruption"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("verify: 1 problems"), std::string::npos) << bad.out;
+  EXPECT_TRUE(bad.err.starts_with("tally: ")) << bad.err;
+  ToolResult json = RunTool({"verify", "--db", db, "--json"}, dir.path());
+  EXPECT_EQ(json.exit_code, 1);
+  EXPECT_NE(json.out.find("\"ok\":false"), std::string::npos) << json.out;
+  EXPECT_NE(json.out.find("\"kind\":\"block\",\"series\":\"workspace=alpha,model=m,endpoint=e\""), std::string::npos)
+      << json.out;
+
+  // inspect still reports, counting the block it cannot read.
+  ToolResult inspected = RunTool({"inspect", "--db", db, "--json"}, dir.path());
+  EXPECT_EQ(inspected.exit_code, 0) << inspected.err;
+  EXPECT_EQ(JsonNumber(inspected.out, "unreadable_blocks"), 1);
+}
+
+TEST(InspectCommandTest, ReportsWhatIsStored) {
+  TempDir dir;
+  const std::string db = dir.Sub("db");
+  IngestTrace(db, "alpha", dir.path());
+  ToolResult r = RunTool({"inspect", "--db", db, "--json"}, dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(JsonNumber(r.out, "series"), 1);
+  EXPECT_EQ(JsonNumber(r.out, "events"), 8819);
+  EXPECT_EQ(JsonNumber(r.out, "min_timestamp_us"), 1700158623979960);  // 2023-11-16 18:17:03.9799600
+  EXPECT_NE(r.out.find("\"rollups\":[{\"resolution\":\"1m\",\"maintained\":false,\"cells\":0}"), std::string::npos)
+      << r.out;
+  ToolResult text = RunTool({"inspect", "--db", db}, dir.path());
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("events         8,819  (blocks 8,819, head 0)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("input_tokens"), std::string::npos) << text.out;
+
+  Options options;
+  options.read_only = true;
+  auto opened = DB::Open(db, options);
+  ASSERT_TRUE(opened.ok());
+  Result<inspect::Report> report = inspect::Inspect(**opened);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->events, 8819u);
+  EXPECT_EQ(report->blocks.columns.size(), 7u);
+  EXPECT_GT(report->BlockBytesPerEvent(), 0);
+}
+
+// A CSV file of `rows` valid rows over `series` series, for a long-running ingest.
+std::string BigCsv(const std::string& path, int rows, int series) {
+  std::string text = "timestamp,workspace,model,endpoint,input_tokens,output_tokens,latency_us,outcome\n";
+  text.reserve(static_cast<size_t>(rows) * 70);
+  const int64_t start = 1'793'534'400'000'000;
+  for (int i = 0; i < rows; ++i) {
+    text += std::to_string(start + int64_t{i} * 1000);
+    text += ",ws-" + std::to_string(i % series) + ",model,chat,";
+    text += std::to_string(i % 5000) + "," + std::to_string(i % 700) + "," + std::to_string(i % 100000) + ",success\n";
+  }
+  WriteFile(path, text);
+  return path;
+}
+
+TEST(InspectCommandTest, RunsBesideARunningIngest) {
+  TempDir dir;
+  const std::string db = dir.Sub("db");
+  constexpr int kRows = 1'500'000;
+  const std::string csv = BigCsv(dir.Sub("big.csv"), kRows, 50);
+  ToolProcess ingest({"ingest", "--db", db, "--batch", "2000", csv}, dir.path());
+  ASSERT_TRUE(ingest.started());
+  // Until the writer has finished creating the database, a reader is told there is none (or not
+  // a complete one); wait for the first successful read.
+  while (ingest.Running() && RunTool({"inspect", "--db", db}, dir.path()).exit_code != 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  int beside = 0;
+  int64_t last_events = 0;
+  while (ingest.Running()) {
+    ToolResult inspected = RunTool({"inspect", "--db", db, "--json"}, dir.path());
+    ToolResult verified = RunTool({"verify", "--db", db, "--json"}, dir.path());
+    if (!ingest.Running()) break;  // count only runs that surely overlapped the writer
+    ++beside;
+    ASSERT_EQ(inspected.exit_code, 0) << inspected.err;
+    ASSERT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+    const int64_t events = JsonNumber(inspected.out, "events");
+    EXPECT_GE(events, last_events);  // a later reader sees at least what an earlier one saw
+    EXPECT_LE(events, kRows);
+    EXPECT_LE(JsonNumber(inspected.out, "series"), 50);
+    last_events = events;
+  }
+  ToolResult done = ingest.Wait();
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_GT(beside, 0) << "the ingest finished before a reader could run beside it";
+  ToolResult final_report = RunTool({"inspect", "--db", db, "--json"}, dir.path());
+  EXPECT_EQ(JsonNumber(final_report.out, "events"), kRows);
+}
+
+TEST(CompactCommandTest, KeepsEveryAnswerAndDoesNotGrowTheDirectory) {
+  TempDir dir;
+  const std::string db = dir.Sub("db");
+  // Small batches in three runs: many small blocks and a populated log history to reclaim.
+  IngestTrace(db, "alpha", dir.path(), "100");
+  IngestTrace(db, "beta", dir.path(), "100");
+  IngestTrace(db, "alpha", dir.path(), "100");
+  SeriesRows before;
+  {
+    Options options;
+    options.read_only = true;
+    auto opened = DB::Open(db, options);
+    ASSERT_TRUE(opened.ok());
+    ASSERT_TRUE(ScanAll(**opened, &before).ok());
+  }
+  ASSERT_EQ(CountRows(before), 3u * 8819);
+  ToolResult r = RunTool({"compact", "--db", db, "--json"}, dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const int64_t bytes_before = JsonNumber(r.out, "bytes_before");
+  const int64_t bytes_after = JsonNumber(r.out, "bytes_after");
+  EXPECT_GT(bytes_before, 0) << r.out;
+  EXPECT_LE(bytes_after, bytes_before) << r.out;
+  SeriesRows after;
+  {
+    Options options;
+    options.read_only = true;
+    auto opened = DB::Open(db, options);
+    ASSERT_TRUE(opened.ok());
+    ASSERT_TRUE(ScanAll(**opened, &after).ok());
+  }
+  EXPECT_EQ(after, before);
+  ToolResult text = RunTool({"compact", "--db", db}, dir.path());
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_TRUE(std::regex_search(text.out, std::regex("^compacted .* in [0-9.]+ s: [0-9]+ -> [0-9]+ bytes \\(")))
+      << text.out;
+  EXPECT_EQ(RunTool({"verify", "--db", db}, dir.path()).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace tally::testing
