@@ -42,15 +42,17 @@ Status RunPass(std::string_view name, std::string_view data, const IngestSetting
     const RowSource::Read read = source.Next(&row, &problem);
     if (read == RowSource::Read::kEnd) break;
     if ((++rows & 4095) == 0) progress.Update(rows, source.offset());
-    if (read == RowSource::Read::kRow && settings.builder->Build(row, &event, &problem)) [[likely]] {
+    // Built in place in the batch (an event is 168 bytes; copying it costs as much as parsing a field).
+    UsageEvent* target = db == nullptr ? &event : &batch.emplace_back();
+    if (read == RowSource::Read::kRow && settings.builder->Build(row, target, &problem)) [[likely]] {
       if (db == nullptr) continue;
-      batch.push_back(event);
       if (batch.size() >= settings.batch_events) {
         Status s = append();
         if (!s.ok()) return s;
       }
       continue;
     }
+    if (db != nullptr) batch.pop_back();
     ++counts->rejected;
     rejects.Add(row.line, problem.field ? source.FieldName(*problem.field) : std::string_view(), problem.reason,
                 row.text);
