@@ -162,6 +162,24 @@ TEST(IngestTest, BadRowsAreNamedAndGoodRowsStored) {
   EXPECT_EQ(early.outcome, Outcome::kFatalError);
 }
 
+TEST(IngestTest, StderrListsTwentyRejectsPerFileAndTheRejectsFileAll) {
+  TempDir dir;
+  const std::string csv = dir.Sub("many.csv");
+  std::string text = kHeader;
+  for (int i = 0; i < 25; ++i) text += "2026-11-01T12:00:00Z,acme,gpt,chat,x" + std::to_string(i) + ",1,1,success,\n";
+  WriteFile(csv, text);
+  const std::string rejects = dir.Sub("rejects.csv");
+  ToolResult r = RunTool({"ingest", "--db", dir.Sub("db"), "--rejects", rejects, csv}, dir.path());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 21) << r.err;
+  EXPECT_NE(r.err.find(csv + ":21: input_tokens: not an integer ('x19')\n"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(csv + ":22:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(csv + ": ... 5 more rejected rows (all in " + rejects + ")"), std::string::npos) << r.err;
+  const std::string listed = ReadFile(rejects);
+  EXPECT_EQ(std::count(listed.begin(), listed.end(), '\n'), 26) << listed;
+  EXPECT_NE(listed.find(csv + ",26,input_tokens,not an integer ('x24'),"), std::string::npos) << listed;
+}
+
 TEST(IngestTest, StrictStoresNothingOfABadFile) {
   TempDir dir;
   const std::string good = dir.Sub("good.csv"), bad = dir.Sub("bad.csv");

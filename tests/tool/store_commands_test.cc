@@ -36,6 +36,25 @@ int64_t JsonNumber(const std::string& json, const std::string& key) {
   return std::stoll(m[1]);
 }
 
+// Opens the raw RocksDB under a tally directory with every column family and calls `change` with
+// the handle of the family named `family`.
+template <typename Change>
+void ChangeRaw(const std::string& path, std::string_view family, Change change) {
+  std::vector<std::string> names;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const std::string& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, families, &handles, &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  for (auto* h : handles) {
+    if (h->GetName() == family) change(db.get(), h);
+  }
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  ASSERT_TRUE(db->Close().ok());
+}
+
 // Flips one byte in the middle of the first stored block of the series whose workspace is
 // `workspace`, through the raw RocksDB (every column family opened, as RocksDB requires).
 void FlipBlockByte(const std::string& path, uint64_t series_id) {
@@ -110,6 +129,38 @@ TEST(VerifyCommandTest, PassesOnAGoodStoreAndNamesAFlippedBlockByte) {
   ToolResult inspected = RunTool({"inspect", "--db", db, "--json"}, dir.path());
   EXPECT_EQ(inspected.exit_code, 0) << inspected.err;
   EXPECT_EQ(JsonNumber(inspected.out, "unreadable_blocks"), 1);
+}
+
+TEST(VerifyCommandTest, NamesDamageThatKeepsTheDatabaseFromOpening) {
+  TempDir dir;
+  const std::string db = dir.Sub("db");
+  IngestTrace(db, "alpha", dir.path());
+  uint64_t id = 0;
+  {
+    Options options;
+    options.read_only = true;
+    auto opened = DB::Open(db, options);
+    ASSERT_TRUE(opened.ok());
+    id = (*(*opened)->ListSeries({}))[0].id;
+  }
+  // A series record whose key no longer decodes: DB::Open refuses the directory.
+  ChangeRaw(db, store::kSeriesFamily, [&](rocksdb::DB* raw, rocksdb::ColumnFamilyHandle* series) {
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), series, store::SeriesByIdKey(id), "\x7f garbage").ok());
+  });
+  EXPECT_FALSE(DB::Open(db, Options()).ok());
+  ToolResult r = RunTool({"verify", "--db", db}, dir.path());
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("DAMAGE series record: id " + std::to_string(id) + ": series key does not decode"),
+            std::string::npos)
+      << r.out;
+  EXPECT_TRUE(r.err.starts_with("tally: ")) << r.err;
+  Result<inspect::VerifyReport> report = inspect::VerifyDirectory(db);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_FALSE(report->ok());
+  // inspect cannot open it and says so in one line.
+  ToolResult inspected = RunTool({"inspect", "--db", db}, dir.path());
+  EXPECT_EQ(inspected.exit_code, 1);
+  EXPECT_TRUE(inspected.err.starts_with("tally: cannot open " + db + ": Corruption")) << inspected.err;
 }
 
 TEST(InspectCommandTest, ReportsWhatIsStored) {

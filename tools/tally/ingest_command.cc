@@ -12,6 +12,7 @@
 #include "tools/tally/ingest_file.h"
 #include "tools/tally/json_writer.h"
 #include "tools/tally/mapped_file.h"
+#include "tools/tally/progress.h"
 
 namespace tally::cli {
 namespace {
@@ -189,7 +190,12 @@ class IngestCommand final : public Command {
       }
     }
     // Written out as blocks now, so that readers opening next find compact blocks, not a log.
-    if (Status s = db.Flush(); !s.ok() && exit_code == kExitOk) {
+    Status flushed;
+    {
+      Spinner spinner("writing blocks");
+      flushed = db.Flush();
+    }
+    if (Status s = flushed; !s.ok() && exit_code == kExitOk) {
       failure = s.ToString();
       exit_code = kExitError;
     }
