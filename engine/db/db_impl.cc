@@ -526,7 +526,8 @@ Result<std::vector<SeriesInfo>> DBImpl::ListSeries(const SeriesFilter& filter) {
 }
 
 Status DBImpl::ReadBlockRows(const series::CatalogEntry& series, const TimeRange& range,
-                             const rocksdb::Snapshot* snapshot, std::vector<EventRow>* out) {
+                             const rocksdb::Snapshot* snapshot, std::vector<EventRow>* out,
+                             const std::function<bool(int64_t window_start_us)>& wanted) {
   const int64_t from = std::max(range.from_us, kMinTimestampUs);
   const int64_t to = std::min(range.to_us, kEndTimestampUs);
   if (from >= to) return Status::OK();
@@ -539,6 +540,10 @@ Status DBImpl::ReadBlockRows(const series::CatalogEntry& series, const TimeRange
   std::unique_ptr<rocksdb::Iterator> it(store_->db()->NewIterator(ro, store_->cf(Family::kBlocks)));
   thread_local codec::BlockColumns columns;
   for (it->Seek(lower); it->Valid(); it->Next()) {
+    if (wanted && it->key().size() == store::kBlockKeySize &&
+        !wanted(static_cast<int64_t>(store::DecodeFixed64BE(it->key().data() + 8)))) {
+      continue;
+    }
     Status s = codec::DecodeBlock(it->value().ToStringView(), &columns);
     if (!s.ok()) {
       store::BlockKeyParts parts;
@@ -554,6 +559,7 @@ Status DBImpl::ReadBlockRows(const series::CatalogEntry& series, const TimeRange
                               static_cast<Outcome>(columns.outcome[i]), columns.cost_micros[i], columns.event_id[i]});
     }
   }
+  if (it->status().ok()) return Status::OK();
   return store::FromRocks(it->status(), "read blocks of series " + series.labels.ToString());
 }
 

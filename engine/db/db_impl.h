@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -45,6 +46,7 @@ class DBImpl final : public DB {
   Status Compact() override;
   Result<std::vector<SeriesInfo>> ListSeries(const SeriesFilter& filter) override;
   Status ScanEvents(const SeriesFilter& filter, const TimeRange& range, const EventVisitor& visitor) override;
+  Result<QueryResult> Query(const tally::Query& query) override;
   Result<DbStats> GetStats() override;
   Status Refresh() override;
 
@@ -77,9 +79,11 @@ class DBImpl final : public DB {
   void FlusherLoop();
   bool HeadNeedsFlush() const;  // REQUIRES: write_mu_ held
 
-  // Reads the rows of one series in `range` from blocks (at `snapshot`) and appends them.
+  // Reads the rows of one series in `range` from blocks (at `snapshot`) and appends them. When
+  // `wanted` is given, blocks whose window it refuses (by window start) are not decoded.
   Status ReadBlockRows(const series::CatalogEntry& series, const TimeRange& range,
-                       const rocksdb::Snapshot* snapshot, std::vector<EventRow>* out);
+                       const rocksdb::Snapshot* snapshot, std::vector<EventRow>* out,
+                       const std::function<bool(int64_t window_start_us)>& wanted = nullptr);
 
   // The view reads run on: a RocksDB snapshot for a writable DB, nullptr (the current view, fixed
   // between Refresh calls) for a read-only one.

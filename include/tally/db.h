@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "tally/options.h"
+#include "tally/query.h"
 #include "tally/result.h"
 #include "tally/series.h"
 #include "tally/status.h"
@@ -102,6 +103,10 @@ class DB {
   // A damaged block gives Corruption naming the series and block; the scan stops there.
   virtual Status ScanEvents(const SeriesFilter& filter, const TimeRange& range,
                             const EventVisitor& visitor) = 0;
+
+  // Answers a usage question (see query.h) on one consistent snapshot. InvalidArgument for an
+  // empty or unbounded range or a quantile outside [0, 1].
+  virtual Result<QueryResult> Query(const tally::Query& query) = 0;
 
   virtual Result<DbStats> GetStats() = 0;
 

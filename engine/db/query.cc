@@ -1,0 +1,208 @@
+// DB::Query: answers a usage question from rollup cells, raw blocks and the head, on one snapshot.
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <map>
+#include <unordered_map>
+
+#include "engine/db/db_impl.h"
+#include "engine/query/accumulator.h"
+#include "engine/query/plan.h"
+#include "engine/rollup/cell_row.h"
+#include "engine/rollup/resolutions.h"
+#include "engine/store/layout.h"
+#include "engine/util/status_macros.h"
+
+namespace tally::db {
+namespace {
+
+using query::Piece;
+
+// Pieces of one level, sorted by start (they are disjoint), with a lookup by instant.
+struct LevelPieces {
+  std::vector<Piece> pieces;
+  int64_t from = INT64_MAX, to = INT64_MIN;
+
+  void Add(const Piece& p) {
+    pieces.push_back(p);
+    from = std::min(from, p.from_us);
+    to = std::max(to, p.to_us);
+  }
+  void Sort() {
+    std::sort(pieces.begin(), pieces.end(), [](const Piece& a, const Piece& b) { return a.from_us < b.from_us; });
+  }
+  // True when some piece overlaps [from, to).
+  bool Overlaps(int64_t from, int64_t to) const {
+    auto it = std::lower_bound(pieces.begin(), pieces.end(), to, [](const Piece& p, int64_t v) { return p.from_us < v; });
+    return it != pieces.begin() && std::prev(it)->to_us > from;
+  }
+  // The piece holding `t`, or nullptr.
+  const Piece* Find(int64_t t) const {
+    auto it = std::upper_bound(pieces.begin(), pieces.end(), t,
+                               [](int64_t v, const Piece& p) { return v < p.from_us; });
+    if (it == pieces.begin()) return nullptr;
+    --it;
+    return t < it->to_us ? &*it : nullptr;
+  }
+};
+
+}  // namespace
+
+Result<QueryResult> DBImpl::Query(const tally::Query& q) {
+  for (double quantile : q.quantiles) {
+    if (!(quantile >= 0 && quantile <= 1)) {
+      return Status::InvalidArgument("quantile " + std::to_string(quantile) + " is outside [0, 1]");
+    }
+  }
+  TALLY_ASSIGN_OR_RETURN(std::vector<query::Bucket> buckets, query::MakeBuckets(q.range, q.step));
+  const std::vector<int64_t>& resolutions = options_.rollup_resolutions_us;
+
+  // The plan: per level, the pieces of every bucket.
+  std::vector<LevelPieces> levels(resolutions.size());
+  LevelPieces raw;
+  {
+    std::vector<Piece> pieces;
+    for (uint32_t b = 0; b < buckets.size(); ++b) query::Cover(buckets[b].from_us, buckets[b].to_us, b, resolutions, &pieces);
+    for (const Piece& p : pieces) (p.level == Piece::kRaw ? raw : levels[p.level]).Add(p);
+    for (LevelPieces& l : levels) l.Sort();
+    raw.Sort();
+  }
+  std::vector<int64_t> bucket_starts;  // for placing head events
+  for (const query::Bucket& b : buckets) bucket_starts.push_back(b.from_us);
+
+  QueryResult result;
+  result.stats.resolutions_us = resolutions;
+  result.stats.cells.assign(resolutions.size(), 0);
+  const std::vector<uint32_t> matched = catalog_.Match(q.filter);
+  result.stats.series = matched.size();
+
+  // Groups: the values of the group-by labels; one accumulator per (group, bucket) that has data.
+  std::map<std::vector<std::string>, uint32_t> group_ids;
+  std::vector<const std::vector<std::string>*> group_keys;
+  std::unordered_map<uint64_t, query::Accumulator> accumulators;
+  const bool with_latencies = !q.quantiles.empty();
+  auto accumulator = [&](uint32_t group, uint32_t bucket) -> query::Accumulator& {
+    auto [it, added] = accumulators.try_emplace(uint64_t{group} << 32 | bucket, with_latencies);
+    return it->second;
+  };
+
+  // One snapshot for everything: the head rows are copied under the same lock that orders flushes.
+  std::shared_lock view_lock(view_mu_);
+  std::vector<std::vector<EventRow>> head_rows(matched.size());
+  const rocksdb::Snapshot* snapshot = nullptr;
+  {
+    std::shared_lock snapshot_lock(snapshot_mu_);
+    std::shared_lock head_lock(head_mu_);
+    snapshot = TakeSnapshot();
+    for (size_t i = 0; i < matched.size(); ++i) {
+      if (frozen_) frozen_->CollectRows(matched[i], q.range, &head_rows[i]);
+      active_->CollectRows(matched[i], q.range, &head_rows[i]);
+    }
+  }
+  struct Release {
+    rocksdb::DB* db;
+    const rocksdb::Snapshot* s;
+    ~Release() {
+      if (s != nullptr) db->ReleaseSnapshot(s);
+    }
+  } release{store_->db(), snapshot};
+
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  // One iterator per rollup family for the whole query, re-positioned for each series.
+  std::vector<std::unique_ptr<rocksdb::Iterator>> level_iterators(levels.size());
+  std::vector<EventRow> rows;
+  rollup::RollupCell cell;
+  rollup::CellRowView view;
+  for (size_t i = 0; i < matched.size(); ++i) {
+    const series::CatalogEntry& entry = catalog_.at(matched[i]);
+    std::vector<std::string> key;
+    for (Label l : q.group_by) key.push_back(entry.labels.Get(l));
+    auto [git, added] = group_ids.try_emplace(std::move(key), static_cast<uint32_t>(group_ids.size()));
+    if (added) group_keys.push_back(&git->first);
+    const uint32_t group = git->second;
+
+    // Rollup cells, level by level.
+    for (size_t level = 0; level < levels.size(); ++level) {
+      const LevelPieces& lp = levels[level];
+      if (lp.pieces.empty()) continue;
+      const int64_t w = resolutions[level];
+      const std::string lower = store::RollupKey(entry.id, rollup::RowStart(lp.from, w));
+      const std::string upper = store::RollupKey(entry.id, rollup::RowStart(lp.to - 1, w) + 1);
+      std::unique_ptr<rocksdb::Iterator>& it = level_iterators[level];
+      if (!it) it.reset(store_->db()->NewIterator(ro, store_->rollup_cf(level)));
+      for (it->Seek(lower); it->Valid() && it->key().compare(upper) < 0; it->Next()) {
+        const int64_t row_start = static_cast<int64_t>(store::DecodeFixed64BE(it->key().data() + 8));
+        Status s = rollup::ParseCellRow(it->value().ToStringView(), &view);
+        for (uint64_t bits = view.presence; s.ok() && bits != 0; bits &= bits - 1) {
+          const int index = std::countr_zero(bits);
+          const Piece* piece = lp.Find(row_start + index * w);
+          if (piece == nullptr) continue;
+          s = rollup::RollupCell::Decode(view.cells[index], &cell, with_latencies);
+          if (s.ok()) s = accumulator(group, piece->bucket).AddCell(cell);
+          ++result.stats.cells[level];
+        }
+        if (!s.ok()) {
+          return s.WithContext("series " + entry.labels.ToString() + ", " + rollup::FamilyName(w) + " row at " +
+                               std::to_string(row_start) + " µs");
+        }
+      }
+      if (!it->status().ok()) return store::FromRocks(it->status(), "read rollups of " + entry.labels.ToString());
+    }
+
+    // Raw events for what no rollup covers exactly.
+    if (!raw.pieces.empty()) {
+      rows.clear();
+      // Blocks are cut at window boundaries: decode only those whose window meets a raw piece.
+      const int64_t window = options_.block_window_us;
+      TALLY_RETURN_IF_ERROR(ReadBlockRows(entry, TimeRange{raw.from, raw.to}, snapshot, &rows,
+                                          [&raw, window](int64_t start) { return raw.Overlaps(start, start + window); }));
+      for (const EventRow& r : rows) {
+        if (const Piece* piece = raw.Find(r.timestamp_us)) {
+          accumulator(group, piece->bucket).AddEvent(r);
+          ++result.stats.raw_events;
+        }
+      }
+    }
+
+    // The head: events not yet in blocks or rollups, whatever the plan.
+    for (const EventRow& r : head_rows[i]) {
+      auto b = std::upper_bound(bucket_starts.begin(), bucket_starts.end(), r.timestamp_us) - bucket_starts.begin() - 1;
+      accumulator(group, static_cast<uint32_t>(b)).AddEvent(r);
+      ++result.stats.head_events;
+    }
+  }
+
+  for (const auto& [id, acc] : accumulators) {
+    if (acc.totals().requests == 0) continue;
+    ResultRow row;
+    row.time_us = buckets[id & 0xffffffffu].start_us;
+    row.group = *group_keys[id >> 32];
+    row.totals = acc.totals();
+    row.quantiles = acc.Quantiles(q.quantiles);
+    result.rows.push_back(std::move(row));
+  }
+  auto by_time_then_group = [](const ResultRow& a, const ResultRow& b) {
+    return a.time_us != b.time_us ? a.time_us < b.time_us : a.group < b.group;
+  };
+  if (q.limit == 0) {
+    std::sort(result.rows.begin(), result.rows.end(), by_time_then_group);
+  } else {
+    const Measure m = q.order_by;
+    auto larger = [m, &by_time_then_group](const ResultRow& a, const ResultRow& b) {
+      const double va = MeasureValue(a, m), vb = MeasureValue(b, m);
+      if (va != vb && !(std::isnan(va) && std::isnan(vb))) {
+        if (std::isnan(va)) return false;  // rows without a value go last
+        if (std::isnan(vb)) return true;
+        return va > vb;
+      }
+      return a.group != b.group ? a.group < b.group : by_time_then_group(a, b);
+    };
+    const size_t k = std::min(q.limit, result.rows.size());
+    std::partial_sort(result.rows.begin(), result.rows.begin() + static_cast<ptrdiff_t>(k), result.rows.end(), larger);
+    result.rows.resize(k);
+  }
+  return result;
+}
+
+}  // namespace tally::db
