@@ -139,8 +139,8 @@ Status CountDedupRecords(store::RocksStore& store, const ViewHolder& view, Repor
 }
 
 void ReadFamilies(store::RocksStore& store, Report* report) {
-  for (int f = 0; f < store::kFamilyCount; ++f) {
-    rocksdb::ColumnFamilyHandle* handle = store.cf(static_cast<Family>(f));
+  // Every family the store opened, rollup families included.
+  for (rocksdb::ColumnFamilyHandle* handle : store.all_families()) {
     FamilyReport family;
     family.name = handle->GetName();
     // A property a store cannot give (a read-only instance lacks some) stays 0.
@@ -152,9 +152,9 @@ void ReadFamilies(store::RocksStore& store, Report* report) {
   }
 }
 
-// Extension point: this build keeps no rollups, so every resolution reports none. Once rollup
-// families exist, count each one's cells here (their keys, under the same view) and add their
-// column families to ReadFamilies.
+// Extension point: rollups are not counted yet, so every resolution reports none. Once the
+// rollup cell layout is settled, count each resolution's cells here under the same view
+// (store.rollup_cf(i)); ReadFamilies already lists the rollup column families' sizes.
 void ReadRollups(Report* report) {
   for (const char* resolution : {"1m", "1h", "1d"}) report->rollups.push_back(RollupReport{resolution, false, 0});
 }
