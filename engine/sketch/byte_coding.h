@@ -115,6 +115,58 @@ class ByteReader {
   }
 
   uint64_t GetVarint64() {
+    if (p_ != end_ && *p_ < 0x80) return *p_++;  // one byte: most header fields
+    return GetLongVarint64();
+  }
+
+  uint128 GetVarint128() {
+    // Up to nine bytes (63 bits) in 64-bit arithmetic: sums of a day of latencies fit in that.
+    uint64_t v = 0;
+    const uint8_t* p = p_;
+    for (int shift = 0; shift < 63; shift += 7) {
+      if (p == end_) {
+        Fail("truncated varint");
+        return 0;
+      }
+      const uint8_t b = *p++;
+      v |= static_cast<uint64_t>(b & 0x7F) << shift;
+      if (b < 0x80) {
+        if (b == 0 && shift != 0) break;  // redundant trailing group: rejected below
+        p_ = p;
+        return v;
+      }
+    }
+    return GetLongVarint128();  // longer, or malformed: the general loop decides
+  }
+
+  int64_t GetSignedVarint() {
+    uint64_t u = GetVarint64();
+    return static_cast<int64_t>((u >> 1) ^ (~(u & 1) + 1));
+  }
+
+ private:
+  // GetVarint128 from the start, for values of ten bytes or more (and malformed ones).
+  uint128 GetLongVarint128() {
+    uint128 v = 0;
+    for (int shift = 0; shift < 128; shift += 7) {
+      if (p_ == end_) {
+        Fail("truncated varint");
+        return 0;
+      }
+      uint8_t b = *p_++;
+      if (shift == 126 && b > 3) break;  // the 19th byte holds the top two bits only
+      v |= static_cast<uint128>(b & 0x7F) << shift;
+      if (b < 0x80) {
+        if (b == 0 && shift != 0) break;
+        return v;
+      }
+    }
+    Fail("malformed varint");
+    return 0;
+  }
+
+  // GetVarint64 past its one-byte case.
+  uint64_t GetLongVarint64() {
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       if (p_ == end_) {
@@ -134,31 +186,6 @@ class ByteReader {
     return 0;
   }
 
-  uint128 GetVarint128() {
-    uint128 v = 0;
-    for (int shift = 0; shift < 128; shift += 7) {
-      if (p_ == end_) {
-        Fail("truncated varint");
-        return 0;
-      }
-      uint8_t b = *p_++;
-      if (shift == 126 && b > 3) break;  // the 19th byte holds the top two bits only
-      v |= static_cast<uint128>(b & 0x7F) << shift;
-      if (b < 0x80) {
-        if (b == 0 && shift != 0) break;
-        return v;
-      }
-    }
-    Fail("malformed varint");
-    return 0;
-  }
-
-  int64_t GetSignedVarint() {
-    uint64_t u = GetVarint64();
-    return static_cast<int64_t>((u >> 1) ^ (~(u & 1) + 1));
-  }
-
- private:
   const uint8_t* p_;
   const uint8_t* end_;
   const char* error_ = nullptr;

@@ -196,6 +196,64 @@ TEST(SketchSerialization, StructuralFuzzBehindValidChecksum) {
   EXPECT_LT(accepted, 40000 / 4);
 }
 
+// MergeFrom adds dense bins straight into the target's bins and takes them out again when a later
+// check fails. Behind a valid checksum: a failed MergeFrom leaves the target's bytes unchanged, and
+// an accepted one equals Deserialize + Merge. The targets' windows already cover the damaged
+// sketches' ranges (the direct path) or do not (the path through scratch space).
+TEST(SketchSerialization, MergeFromIsAllOrNothingBehindValidChecksum) {
+  std::mt19937_64 rng(32);
+  std::vector<std::string> seeds;
+  for (const auto& [label, sketch] : SampleSketches()) {
+    std::string b = sketch.Serialize();
+    seeds.push_back(b.substr(0, b.size() - sketch::kChecksumSize));
+  }
+  // Dense minutes, the case the direct path is for, with zeros and wider counts mixed in.
+  for (uint64_t seed = 40; seed < 46; ++seed) {
+    std::vector<double> values = LlmLatenciesMicros(700 + 300 * (seed % 3), seed);
+    if (seed % 2 == 0) values.insert(values.end(), 3, 0.0);
+    if (seed == 45) values.insert(values.end(), 400, values[0]);
+    std::string b = BuildSketch(values).Serialize();
+    seeds.push_back(b.substr(0, b.size() - sketch::kChecksumSize));
+  }
+  const std::vector<Sketch> targets = {Sketch(), BuildSketch(LlmLatenciesMicros(20000, 33)),
+                                       BuildSketch({1e-3, 1e9})};
+  int accepted = 0, rejected = 0;
+  for (int trial = 0; trial < 30000; ++trial) {
+    std::string payload = seeds[rng() % seeds.size()];
+    const int edits = 1 + static_cast<int>(rng() % 2);
+    for (int e = 0; e < edits && !payload.empty(); ++e) {
+      const size_t at = rng() % payload.size();
+      if (rng() % 2 == 0) {
+        payload[at] ^= static_cast<char>(1 << (rng() % 8));
+      } else {
+        payload[at] = static_cast<char>(rng());
+      }
+    }
+    const std::string bytes = WithChecksum(payload);
+    Sketch target = targets[rng() % targets.size()];
+    const std::string before = target.Serialize();
+    Status merged = target.MergeFrom(bytes);
+    Result<Sketch> decoded = Sketch::Deserialize(bytes);
+    if (!merged.ok()) {
+      ++rejected;
+      EXPECT_EQ(target.Serialize(), before) << "trial " << trial << ": " << merged.ToString();
+      // Decoding rejects the same bytes, unless only the merge itself was refused.
+      if (!merged.IsInvalidArgument()) {
+        EXPECT_FALSE(decoded.ok()) << "trial " << trial << ": " << merged.ToString();
+      }
+      continue;
+    }
+    ++accepted;
+    ASSERT_TRUE(decoded.ok()) << "trial " << trial << ": " << decoded.status().ToString();
+    Result<Sketch> expected = Sketch::Deserialize(before);
+    ASSERT_TRUE(expected.ok());
+    ASSERT_TRUE(expected->Merge(*decoded).ok());
+    EXPECT_EQ(target.Serialize(), expected->Serialize()) << "trial " << trial;
+  }
+  EXPECT_GT(rejected, 1000);
+  EXPECT_GT(accepted, 10);
+}
+
 TEST(SketchSerialization, HugeLengthsAreRejectedBeforeAllocating) {
   // A dense bin range of 2^40 bins; and one just above the bin limit.
   for (uint64_t span : {uint64_t{1} << 40, uint64_t{2049}, uint64_t{65537}}) {
