@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <unordered_set>
 
+#include <unistd.h>
+
 #include <rocksdb/write_batch.h>
 
 #include "engine/codec/coding.h"
@@ -62,50 +64,98 @@ class SnapshotHolder {
   const rocksdb::Snapshot* snapshot_;
 };
 
-Status CheckDirectory(const std::string& path, const Options& options, bool* exists,
-                      std::vector<std::string>* families) {
+// What a directory holds before it is opened.
+enum class DirectoryState {
+  kNew,          // nothing yet: create a database
+  kExisting,     // a tally database (whose creation may still have been cut short, see LoadMeta)
+  kInterrupted,  // a database whose creation was cut short before all its families existed
+};
+
+bool IsTallyFamily(std::string_view name) {
+  for (std::string_view known : {store::kMetaFamily, store::kSeriesFamily, store::kLogFamily, store::kBlocksFamily,
+                                 store::kDedupFamily}) {
+    if (name == known) return true;
+  }
+  return rollup::ParseFamilyName(name).has_value();
+}
+
+// Written before anything else when a database is created, so that a directory whose creation was
+// cut short is still known as tally's (and not taken for some other RocksDB database).
+constexpr std::string_view kMarkerFile = "TALLY";
+constexpr std::string_view kMarkerText = "tally database\n";
+
+Status WriteMarker(const std::string& path) {
+  const std::string file = path + "/" + std::string(kMarkerFile);
+  FILE* f = std::fopen(file.c_str(), "wb");
+  if (f == nullptr) return Status::IOError("cannot create " + file);
+  const bool ok = std::fwrite(kMarkerText.data(), 1, kMarkerText.size(), f) == kMarkerText.size() &&
+                  std::fflush(f) == 0 && fsync(fileno(f)) == 0;
+  if (std::fclose(f) != 0 || !ok) return Status::IOError("cannot write " + file);
+  return Status::OK();
+}
+
+Result<DirectoryState> CheckDirectory(const std::string& path, const Options& options,
+                                      std::vector<std::string>* families) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::file_status st = fs::status(path, ec);
   if (fs::exists(st) && !fs::is_directory(st)) return Status::InvalidArgument(path + " is not a directory");
-  *exists = fs::exists(fs::path(path) / "CURRENT", ec);
-  if (*exists) {
+  const bool marked = fs::exists(fs::path(path) / kMarkerFile, ec);
+  if (fs::exists(fs::path(path) / "CURRENT", ec)) {
+    if (!marked) return Status::InvalidArgument(path + " holds a RocksDB database that is not a tally database");
     if (options.error_if_exists) return Status::InvalidArgument("a database already exists at " + path);
     rocksdb::Status s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, families);
     if (!s.ok()) return store::FromRocks(s, "open " + path);
+    if (!std::all_of(families->begin(), families->end(), IsTallyFamily)) {
+      return Status::Corruption(path + " holds column families tally does not know");
+    }
     for (std::string_view needed : {store::kSeriesFamily, store::kLogFamily, store::kBlocksFamily,
                                     store::kDedupFamily}) {
       if (std::find(families->begin(), families->end(), needed) == families->end()) {
-        return Status::InvalidArgument(path + " holds a RocksDB database that is not a tally database");
+        // Creation adds the families one by one; a crash can stop it between two of them.
+        if (options.read_only) return Status::NotFound("the tally database at " + path + " is still being created");
+        return DirectoryState::kInterrupted;
       }
     }
-    return Status::OK();
+    return DirectoryState::kExisting;
   }
-  if (options.read_only || !options.create_if_missing) return Status::NotFound("no tally database at " + path);
-  if (fs::exists(st) && !fs::is_empty(path, ec)) {
+  if (options.read_only || !options.create_if_missing) {
+    return Status::NotFound(marked ? "the tally database at " + path + " is still being created"
+                                   : "no tally database at " + path);
+  }
+  if (!marked && fs::exists(st) && !fs::is_empty(path, ec)) {
     return Status::InvalidArgument(path + " is not empty and holds no tally database");
   }
   fs::create_directories(path, ec);
   if (ec) return Status::IOError("cannot create " + path + ": " + ec.message());
-  return Status::OK();
+  if (!marked) TALLY_RETURN_IF_ERROR(WriteMarker(path));
+  return DirectoryState::kNew;
 }
 
 // The rollup resolutions of the database: those it was created with (recorded in its meta and as
 // its rollup families), or for a new one those of the options.
-Result<std::vector<int64_t>> ChooseResolutions(const std::string& path, const Options& options, bool exists,
+Result<std::vector<int64_t>> ChooseResolutions(const std::string& path, const Options& options, DirectoryState state,
                                                const std::vector<std::string>& families) {
+  std::vector<int64_t> found;
+  for (const std::string& name : families) {
+    if (std::optional<int64_t> r = rollup::ParseFamilyName(name)) found.push_back(*r);
+  }
+  std::sort(found.begin(), found.end());
   std::vector<int64_t> chosen;
-  if (exists) {
-    for (const std::string& name : families) {
-      if (std::optional<int64_t> r = rollup::ParseFamilyName(name)) chosen.push_back(*r);
-    }
-    std::sort(chosen.begin(), chosen.end());
+  if (state == DirectoryState::kExisting) {
+    chosen = found;
     if (!options.rollup_resolutions_us.empty() && options.rollup_resolutions_us != chosen) {
       return Status::InvalidArgument(path + " keeps rollups at other resolutions than the options ask for "
                                             "(they cannot change after creation; leave the option empty)");
     }
   } else {
     chosen = options.rollup_resolutions_us;
+    // Finishing an interrupted creation: the families made so far must be among those asked for.
+    for (int64_t r : found) {
+      if (std::find(chosen.begin(), chosen.end(), r) == chosen.end()) {
+        return Status::InvalidArgument(path + " was being created with other rollup resolutions than the options ask for");
+      }
+    }
   }
   TALLY_RETURN_IF_ERROR(rollup::ValidateResolutions(chosen));
   return chosen;
@@ -116,17 +166,16 @@ Result<std::vector<int64_t>> ChooseResolutions(const std::string& path, const Op
 Result<std::unique_ptr<DB>> DBImpl::Open(const std::string& path, const Options& options) {
   if (options.block_window_us < 0) return Status::InvalidArgument("block_window_us must not be negative");
   if (options.dedup_window_us < 0) return Status::InvalidArgument("dedup_window_us must not be negative");
-  bool exists = false;
   std::vector<std::string> families;
-  TALLY_RETURN_IF_ERROR(CheckDirectory(path, options, &exists, &families));
-  TALLY_ASSIGN_OR_RETURN(std::vector<int64_t> resolutions, ChooseResolutions(path, options, exists, families));
+  TALLY_ASSIGN_OR_RETURN(DirectoryState state, CheckDirectory(path, options, &families));
+  TALLY_ASSIGN_OR_RETURN(std::vector<int64_t> resolutions, ChooseResolutions(path, options, state, families));
   std::unique_ptr<DBImpl> db(new DBImpl(path, options));
   db->options_.rollup_resolutions_us = resolutions;
   store::RocksStore::RollupFamilies rollup_families;
   for (int64_t r : resolutions) rollup_families.names.push_back(rollup::FamilyName(r));
   rollup_families.merge_operator = rollup::NewRollupMergeOperator();
   TALLY_ASSIGN_OR_RETURN(db->store_, store::RocksStore::Open(path, options, rollup_families));
-  TALLY_RETURN_IF_ERROR(db->LoadMeta(!exists));
+  TALLY_RETURN_IF_ERROR(db->LoadMeta());
   TALLY_RETURN_IF_ERROR(db->LoadSeries());
   TALLY_RETURN_IF_ERROR(db->ReplayLog());
   if (!options.read_only) TALLY_RETURN_IF_ERROR(db->LoadDedupIndex());
@@ -143,12 +192,26 @@ DBImpl::~DBImpl() {
   if (flusher_.joinable()) flusher_.join();
 }
 
-Status DBImpl::LoadMeta(bool created) {
+bool DBImpl::StoreIsEmpty() {
+  for (rocksdb::ColumnFamilyHandle* family : store_->all_families()) {
+    std::unique_ptr<rocksdb::Iterator> it(store_->db()->NewIterator(rocksdb::ReadOptions(), family));
+    it->SeekToFirst();
+    if (it->Valid() || !it->status().ok()) return false;
+  }
+  return true;
+}
+
+Status DBImpl::LoadMeta() {
   rocksdb::DB* rdb = store_->db();
   auto* meta = store_->cf(Family::kMeta);
   std::string value;
   rocksdb::Status s = rdb->Get(rocksdb::ReadOptions(), meta, store::kMetaFormatVersion, &value);
-  if (s.IsNotFound() && created && !options_.read_only) {
+  // The meta records are the last step of creating a database, written in one synced batch before
+  // anything else can be: without them and without any data, this is a creation to (re)do.
+  if (s.IsNotFound() && options_.read_only && StoreIsEmpty()) {
+    return Status::NotFound("the tally database at " + path_ + " is still being created");
+  }
+  if (s.IsNotFound() && !options_.read_only && StoreIsEmpty()) {
     if (options_.block_window_us == 0) options_.block_window_us = kDefaultBlockWindowUs;
     rocksdb::WriteBatch batch;
     std::string version;

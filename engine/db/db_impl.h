@@ -60,7 +60,8 @@ class DBImpl final : public DB {
  private:
   DBImpl(std::string path, const Options& options) : path_(std::move(path)), options_(options) {}
 
-  Status LoadMeta(bool created);
+  Status LoadMeta();
+  bool StoreIsEmpty();
   Status LoadSeries();
   Status ReplayLog();
 

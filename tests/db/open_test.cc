@@ -1,5 +1,6 @@
 // Opening: what a directory may hold, options that must not change, one writer at a time,
 // read-only readers beside a writer.
+#include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -42,6 +43,36 @@ TEST(OpenTest, ForeignDirectoryIsRefused) {
   ASSERT_FALSE(db.ok());
   EXPECT_TRUE(db.status().IsInvalidArgument());
   EXPECT_NE(db.status().message().find("not a tally database"), std::string::npos) << db.status().ToString();
+}
+
+TEST(OpenTest, InterruptedCreationIsCompletedNotRefused) {
+  testing::TempDir dir;
+  // Killed right after the marker: the directory holds nothing else.
+  std::filesystem::create_directories(dir.Sub("marker-only"));
+  std::ofstream(dir.Sub("marker-only/TALLY")) << "tally database\n";
+  Options ro;
+  ro.read_only = true;
+  auto reader = DB::Open(dir.Sub("marker-only"), ro);
+  ASSERT_FALSE(reader.ok());
+  EXPECT_TRUE(reader.status().IsNotFound()) << reader.status().ToString();
+  EXPECT_TRUE(DB::Open(dir.Sub("marker-only"), Options()).ok());
+
+  // Killed after RocksDB made its default family, before tally's families and meta.
+  std::filesystem::create_directories(dir.Sub("half"));
+  std::ofstream(dir.Sub("half/TALLY")) << "tally database\n";
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  ASSERT_TRUE(rocksdb::DB::Open(options, dir.Sub("half"), &raw).ok());
+  delete raw;
+  reader = DB::Open(dir.Sub("half"), ro);
+  ASSERT_FALSE(reader.ok());
+  EXPECT_TRUE(reader.status().IsNotFound()) << reader.status().ToString();
+  auto db = DB::Open(dir.Sub("half"), Options());
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  testing::EventMaker maker(1);
+  std::vector<UsageEvent> batch = {maker.Make(kT)};
+  EXPECT_TRUE((*db)->Append(batch).ok());
 }
 
 TEST(OpenTest, ShapeOptionsAreCheckedOnReopen) {
