@@ -115,8 +115,21 @@ class ByteReader {
   }
 
   uint64_t GetVarint64() {
-    if (p_ != end_ && *p_ < 0x80) return *p_++;  // one byte: most header fields
-    return GetLongVarint64();
+    // With ten bytes left no byte needs a bounds check: the common case, kept inline.
+    if (end_ - p_ >= 10) [[likely]] {
+      const uint8_t* p = p_;
+      uint64_t v = 0;
+      for (int shift = 0; shift < 63; shift += 7) {
+        const uint8_t b = *p++;
+        v |= static_cast<uint64_t>(b & 0x7F) << shift;
+        if (b < 0x80) {
+          if (b == 0 && shift != 0) break;  // redundant trailing group: rejected below
+          p_ = p;
+          return v;
+        }
+      }
+    }
+    return GetLongVarint64();  // near the end, ten bytes long, or malformed
   }
 
   uint128 GetVarint128() {
@@ -146,7 +159,7 @@ class ByteReader {
 
  private:
   // GetVarint128 from the start, for values of ten bytes or more (and malformed ones).
-  uint128 GetLongVarint128() {
+  [[gnu::noinline]] uint128 GetLongVarint128() {
     uint128 v = 0;
     for (int shift = 0; shift < 128; shift += 7) {
       if (p_ == end_) {
@@ -165,8 +178,8 @@ class ByteReader {
     return 0;
   }
 
-  // GetVarint64 past its one-byte case.
-  uint64_t GetLongVarint64() {
+  // GetVarint64 from the start with every check (kept out of line so GetVarint64 inlines).
+  [[gnu::noinline]] uint64_t GetLongVarint64() {
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       if (p_ == end_) {
