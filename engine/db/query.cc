@@ -81,9 +81,16 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
   std::vector<const std::vector<std::string>*> group_keys;
   std::unordered_map<uint64_t, query::Accumulator> accumulators;
   const bool with_latencies = !q.quantiles.empty();
+  // Consecutive cells and events usually land in the same row: remember the last one looked up.
+  uint64_t last_key = UINT64_MAX;
+  query::Accumulator* last = nullptr;
   auto accumulator = [&](uint32_t group, uint32_t bucket) -> query::Accumulator& {
-    auto [it, added] = accumulators.try_emplace(uint64_t{group} << 32 | bucket, with_latencies);
-    return it->second;
+    const uint64_t key = uint64_t{group} << 32 | bucket;
+    if (key != last_key) {
+      last = &accumulators.try_emplace(key, with_latencies).first->second;
+      last_key = key;
+    }
+    return *last;
   };
 
   // One snapshot for everything: the head rows are copied under the same lock that orders flushes.
@@ -111,6 +118,7 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
   ro.snapshot = snapshot;
   // One iterator per rollup family for the whole query, re-positioned for each series.
   std::vector<std::unique_ptr<rocksdb::Iterator>> level_iterators(levels.size());
+  std::vector<bool> level_positioned(levels.size(), false);
   std::vector<EventRow> rows;
   rollup::RollupCell cell;
   rollup::CellRowView view;
@@ -131,7 +139,19 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
       const std::string upper = store::RollupKey(entry.id, rollup::RowStart(lp.to - 1, w) + 1);
       std::unique_ptr<rocksdb::Iterator>& it = level_iterators[level];
       if (!it) it.reset(store_->db()->NewIterator(ro, store_->rollup_cf(level)));
-      for (it->Seek(lower); it->Valid() && it->key().compare(upper) < 0; it->Next()) {
+      // Series come in id order, which is key order, so the iterator already stands at the first
+      // row at or after the previous series' range — at or just before this series' first row.
+      // Stepping there is far cheaper than seeking; seek only on first use or after a long gap.
+      if (!it->Valid()) {
+        if (it->status().ok() && level_positioned[level]) continue;  // nothing at or after: no rows
+        it->Seek(lower);
+      } else {
+        int steps = 0;
+        while (it->Valid() && it->key().compare(lower) < 0 && ++steps <= 8) it->Next();
+        if (it->Valid() && it->key().compare(lower) < 0) it->Seek(lower);
+      }
+      level_positioned[level] = true;
+      for (; it->Valid() && it->key().compare(upper) < 0; it->Next()) {
         const int64_t row_start = static_cast<int64_t>(store::DecodeFixed64BE(it->key().data() + 8));
         Status s = rollup::ParseCellRow(it->value().ToStringView(), &view);
         for (uint64_t bits = view.presence; s.ok() && bits != 0; bits &= bits - 1) {

@@ -141,7 +141,11 @@ Status RollupCell::Decode(std::string_view bytes, RollupCell* out, bool with_lat
   const uint8_t flags = in.ReadByte("flags");
   if (in.ok() && (flags & ~(kHasErrors | kHasSketch)) != 0) in.Fail("flags", "unknown bits");
   RollupCell& c = *out;
-  c = RollupCell();
+  // Reset field by field: assigning a fresh cell would copy the whole latency array every time.
+  c.retryable = c.fatal = 0;
+  c.latency_sum_ = c.latency_min_ = c.latency_max_ = 0;
+  c.exact_count_ = 0;
+  if (c.sketch_) c.sketch_.reset();
   c.count = in.ReadCount("count", kMaxSum);
   if (flags & kHasErrors) {
     c.retryable = in.ReadCount("retryable", c.count);
