@@ -1,4 +1,4 @@
-// The block layout (docs/format-block.md):
+// The block layout (docs/format.md ("Block")):
 //
 //   format_version <u8>  rows <uvarint>
 //   [rows > 0] header fields (see block_header_coding.h), then the columns that are not implied by the header,

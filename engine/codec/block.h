@@ -4,7 +4,7 @@
 // aggregate the block without decoding it (row count, time range, per-column min/max/sum, outcome
 // counts); each column is then encoded on its own by whichever codec is smallest for that column in
 // that block (see column_codec.h), and an XXH3-64 checksum covers all bytes. The byte layout is in
-// docs/format-block.md; the constants here point to it.
+// docs/format.md ("Block"); the constants here point to it.
 //
 //   BlockColumns columns;
 //   columns.push_back({.timestamp_us = t, .input_tokens = 812, ...});

@@ -1,5 +1,5 @@
 // Block header coding: the envelope (format version, checksum) and the header fields of a block,
-// shared by the encoder, the decoder and the inspector. Layout in docs/format-block.md:
+// shared by the encoder, the decoder and the inspector. Layout in docs/format.md ("Block"):
 //
 //   format_version <u8>  rows <uvarint ≤ 2^20>
 //   [rows > 0]

@@ -9,7 +9,7 @@
 // The outcome column has its own codecs (2-bit packing, run lengths).
 //
 // A column's bytes start with one codec byte: transform (or outcome codec) in the high nibble,
-// packing in the low nibble. Both numberings are persisted (docs/format-block.md): do not change.
+// packing in the low nibble. Both numberings are persisted (docs/format.md ("Block")): do not change.
 //
 // Codecs are stateless singletons; every method is thread-safe.
 #pragma once
