@@ -29,6 +29,24 @@ class DedupExpiryFilter final : public rocksdb::CompactionFilter {
   std::shared_ptr<std::atomic<int64_t>> expiry_;
 };
 
+// Drops records of a time-keyed family (key: series id | time, big-endian) whose time span ended
+// before the retention horizon. Merge operands of the same key share its fate. Never throws.
+class RetentionFilter final : public rocksdb::CompactionFilter {
+ public:
+  explicit RetentionFilter(std::shared_ptr<RocksStore::Expiry> expiry) : expiry_(std::move(expiry)) {}
+  Decision FilterV2(int, const rocksdb::Slice& key, ValueType, const rocksdb::Slice&, std::string*,
+                    std::string*) const override {
+    const int64_t before = expiry_->before_us.load(std::memory_order_relaxed);
+    if (before == INT64_MIN || key.size() < 16) return Decision::kKeep;
+    const int64_t start = static_cast<int64_t>(DecodeFixed64BE(key.data() + 8));
+    return start + expiry_->span_us.load(std::memory_order_relaxed) <= before ? Decision::kRemove : Decision::kKeep;
+  }
+  const char* Name() const override { return "tally.RetentionFilter"; }
+
+ private:
+  std::shared_ptr<RocksStore::Expiry> expiry_;
+};
+
 rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const std::shared_ptr<rocksdb::Cache>& cache,
                                            const rocksdb::CompactionFilter* dedup_filter) {
   rocksdb::ColumnFamilyOptions cf;
@@ -103,15 +121,23 @@ Result<std::unique_ptr<RocksStore>> RocksStore::Open(const std::string& path, co
   static_assert(kFamilyCount == 5);
   store->dedup_filter_holder_ = std::make_unique<DedupExpiryFilter>(store->dedup_expiry_);
 
+  auto retention_filter = [&store]() {
+    store->expiries_.push_back(std::make_shared<Expiry>());
+    store->retention_filters_.push_back(std::make_unique<RetentionFilter>(store->expiries_.back()));
+    return store->retention_filters_.back().get();
+  };
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (int f = 0; f < kFamilyCount; ++f) {
-    families.emplace_back(std::string(kFamilyNames[f]),
-                          FamilyOptions(static_cast<Family>(f), cache, store->dedup_filter_holder_.get()));
+    rocksdb::ColumnFamilyOptions cf = FamilyOptions(static_cast<Family>(f), cache, store->dedup_filter_holder_.get());
+    if (static_cast<Family>(f) == Family::kBlocks) cf.compaction_filter = retention_filter();
+    families.emplace_back(std::string(kFamilyNames[f]), cf);
   }
   for (const std::string& name : rollups.names) {
     rocksdb::ColumnFamilyOptions cf = FamilyOptions(Family::kSeries, cache, nullptr);
     cf.merge_operator = rollups.merge_operator;
-    cf.write_buffer_size = 64u << 20;
+    cf.compaction_filter = retention_filter();
+    cf.write_buffer_size = 128u << 20;
+    cf.level0_file_num_compaction_trigger = 8;
     families.emplace_back(name, cf);
   }
   rocksdb::DB* raw = nullptr;

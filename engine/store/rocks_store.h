@@ -51,13 +51,33 @@ class RocksStore {
   // dedup_window_us); the dedup family's compaction filter reads it.
   void SetDedupExpiry(int64_t expire_before_us) { dedup_expiry_->store(expire_before_us); }
 
+  // Retention of the time-keyed families (blocks, and rollup family i): compaction drops a record
+  // whose key time plus `span_us` is at or before `expire_before_us`. Keys are series id | time.
+  void SetBlockExpiry(int64_t span_us, int64_t expire_before_us) { SetExpiry(0, span_us, expire_before_us); }
+  void SetRollupExpiry(size_t i, int64_t span_us, int64_t expire_before_us) {
+    SetExpiry(1 + i, span_us, expire_before_us);
+  }
+
+  // What a retention filter reads; shared with the filter, which RocksDB may run on any thread.
+  struct Expiry {
+    std::atomic<int64_t> span_us{0};
+    std::atomic<int64_t> before_us{INT64_MIN};
+  };
+
   // Writes every memtable to SST files and compacts every family fully (drops deleted data).
   Status CompactAll();
 
  private:
   RocksStore() = default;
 
+  void SetExpiry(size_t i, int64_t span_us, int64_t before_us) {
+    expiries_[i]->span_us.store(span_us);
+    expiries_[i]->before_us.store(before_us);
+  }
+
   bool read_only_ = false;
+  std::vector<std::shared_ptr<Expiry>> expiries_;                   // blocks, then each rollup family
+  std::vector<std::unique_ptr<rocksdb::CompactionFilter>> retention_filters_;  // outlive db_
   std::string secondary_dir_;  // read-only stores only
   std::shared_ptr<std::atomic<int64_t>> dedup_expiry_ = std::make_shared<std::atomic<int64_t>>(INT64_MIN);
   std::unique_ptr<rocksdb::CompactionFilter> dedup_filter_holder_;  // outlives db_
