@@ -57,6 +57,7 @@ Status DBImpl::Compact() {
   if (store_->read_only()) return Status::NotSupported("Compact on a read-only database");
   std::lock_guard flush_lock(flush_mu_);
   TALLY_RETURN_IF_ERROR(FlushLocked(0));
+  TALLY_RETURN_IF_ERROR(AdvanceRetention());
 
   rocksdb::DB* rdb = store_->db();
   auto* family = store_->cf(Family::kBlocks);
@@ -105,6 +106,8 @@ Status DBImpl::Compact() {
       return parts.block_seq >= compacted_below;
     });
     if (group.size() < 2 && !fresh) return Status::OK();
+    // Expired windows are about to be dropped by the compaction filter: no point rewriting them.
+    if (group_parts.window_start_us + options_.block_window_us <= expired_before_[0]) return Status::OK();
     TALLY_RETURN_IF_ERROR(MergeRows(group, &merged));
     for (const StoredBlock& b : group) batch.Delete(family, b.key);
     const size_t limit = std::max<size_t>(1, std::min<size_t>(options_.compact_block_rows, codec::kMaxBlockRows));

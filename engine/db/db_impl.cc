@@ -10,6 +10,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "engine/codec/coding.h"
+#include "engine/db/retention.h"
 #include "engine/ingest/dedup_record.h"
 #include "engine/ingest/validate.h"
 #include "engine/rollup/merge_operator.h"
@@ -166,19 +167,24 @@ Result<std::vector<int64_t>> ChooseResolutions(const std::string& path, const Op
 Result<std::unique_ptr<DB>> DBImpl::Open(const std::string& path, const Options& options) {
   if (options.block_window_us < 0) return Status::InvalidArgument("block_window_us must not be negative");
   if (options.dedup_window_us < 0) return Status::InvalidArgument("dedup_window_us must not be negative");
+  if (options.raw_retention_us < 0) return Status::InvalidArgument("raw_retention_us must not be negative");
   std::vector<std::string> families;
   TALLY_ASSIGN_OR_RETURN(DirectoryState state, CheckDirectory(path, options, &families));
   TALLY_ASSIGN_OR_RETURN(std::vector<int64_t> resolutions, ChooseResolutions(path, options, state, families));
+  TALLY_ASSIGN_OR_RETURN(std::vector<int64_t> rollup_retention, RollupRetention(options, resolutions));
   std::unique_ptr<DBImpl> db(new DBImpl(path, options));
   db->options_.rollup_resolutions_us = resolutions;
+  db->options_.rollup_retention_us = rollup_retention;
   store::RocksStore::RollupFamilies rollup_families;
   for (int64_t r : resolutions) rollup_families.names.push_back(rollup::FamilyName(r));
   rollup_families.merge_operator = rollup::NewRollupMergeOperator();
   TALLY_ASSIGN_OR_RETURN(db->store_, store::RocksStore::Open(path, options, rollup_families));
   TALLY_RETURN_IF_ERROR(db->LoadMeta());
+  TALLY_RETURN_IF_ERROR(db->LoadRetention());
   TALLY_RETURN_IF_ERROR(db->LoadSeries());
   TALLY_RETURN_IF_ERROR(db->ReplayLog());
   if (!options.read_only) TALLY_RETURN_IF_ERROR(db->LoadDedupIndex());
+  if (!options.read_only) TALLY_RETURN_IF_ERROR(db->AdvanceRetention());
   if (!options.read_only) db->flusher_ = std::thread([raw = db.get()] { raw->FlusherLoop(); });
   return std::unique_ptr<DB>(std::move(db));
 }
@@ -632,21 +638,24 @@ Status DBImpl::ScanEvents(const SeriesFilter& filter, const TimeRange& range, co
   std::vector<std::vector<EventRow>> head_rows(matched.size());
   std::shared_lock view_lock(view_mu_);
   const rocksdb::Snapshot* snapshot = nullptr;
+  TimeRange kept = range;  // expired events are not returned, whether or not compaction dropped them yet
   {
     std::shared_lock snapshot_lock(snapshot_mu_);
     std::shared_lock lock(head_mu_);
     snapshot = TakeSnapshot();
+    kept.from_us = std::max(kept.from_us, availability_.raw_from_us);
     for (size_t i = 0; i < matched.size(); ++i) {
-      if (frozen_) frozen_->CollectRows(matched[i], range, &head_rows[i]);
-      active_->CollectRows(matched[i], range, &head_rows[i]);
+      if (frozen_) frozen_->CollectRows(matched[i], kept, &head_rows[i]);
+      active_->CollectRows(matched[i], kept, &head_rows[i]);
     }
   }
   SnapshotHolder hold(store_->db(), snapshot);
+  if (kept.from_us >= kept.to_us) return Status::OK();
   std::vector<EventRow> rows;
   for (size_t i = 0; i < matched.size(); ++i) {
     const series::CatalogEntry& entry = catalog_.at(matched[i]);
     rows.clear();
-    TALLY_RETURN_IF_ERROR(ReadBlockRows(entry, range, snapshot, &rows));
+    TALLY_RETURN_IF_ERROR(ReadBlockRows(entry, kept, snapshot, &rows));
     rows.insert(rows.end(), head_rows[i].begin(), head_rows[i].end());
     if (rows.empty()) continue;
     // Blocks come in (window, flush) order and the head after them, so a stable sort by time keeps
@@ -664,6 +673,7 @@ Status DBImpl::Refresh() {
   std::lock_guard flush_lock(flush_mu_);
   std::lock_guard write_lock(write_mu_);
   TALLY_RETURN_IF_ERROR(store::FromRocks(store_->db()->TryCatchUpWithPrimary(), "catch up with the writer"));
+  TALLY_RETURN_IF_ERROR(LoadRetention());
   TALLY_RETURN_IF_ERROR(LoadSeries());
   return ReplayLog();
 }

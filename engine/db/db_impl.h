@@ -30,6 +30,7 @@
 #include "engine/ingest/dedup_record.h"
 #include "engine/ingest/label_memo.h"
 #include "engine/ingest/log_record.h"
+#include "engine/query/availability.h"
 #include "engine/series/catalog.h"
 #include "engine/store/rocks_store.h"
 #include "tally/db.h"
@@ -61,6 +62,11 @@ class DBImpl final : public DB {
   DBImpl(std::string path, const Options& options) : path_(std::move(path)), options_(options) {}
 
   Status LoadMeta();
+  // Retention (retention.cc): reads what has been expired so far; and, for a writer, moves the
+  // expiry instants up to the newest event minus each level's retention, records them, and hands
+  // them to the compaction filters.
+  Status LoadRetention();
+  Status AdvanceRetention();  // REQUIRES: no flush or compaction running (flush_mu_ held, or Open)
   bool StoreIsEmpty();
   Status LoadSeries();
   Status ReplayLog();
@@ -106,7 +112,11 @@ class DBImpl final : public DB {
   // Writer state (under write_mu_).
   uint64_t next_log_seq_ = 1;
   int64_t dedup_high_water_ = INT64_MIN;
-  int64_t active_since_us_ = 0;  // wall clock of the first append into the active head
+  int64_t active_since_us_ = 0;
+  // Retention: per level (raw, then each resolution) the instant before which records are expired,
+  // and what queries may rely on because of it. Changed under snapshot_mu_ exclusively.
+  std::vector<int64_t> expired_before_;
+  query::Availability availability_;  // wall clock of the first append into the active head
   ingest::LogRecordBuilder log_builder_;
   ingest::LabelMemo label_memo_;
   ingest::DedupIndex dedup_index_;

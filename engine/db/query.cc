@@ -56,25 +56,60 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
   }
   TALLY_ASSIGN_OR_RETURN(std::vector<query::Bucket> buckets, query::MakeBuckets(q.range, q.step));
   const std::vector<int64_t>& resolutions = options_.rollup_resolutions_us;
+  QueryResult result;
+  result.stats.resolutions_us = resolutions;
+  result.stats.cells.assign(resolutions.size(), 0);
+  const std::vector<uint32_t> matched = catalog_.Match(q.filter);
+  result.stats.series = matched.size();
+
+  // Everything below reads one view: the snapshot, the head rows and the retention that goes with
+  // them, taken together under the lock that orders flushes and retention changes.
+  std::shared_lock view_lock(view_mu_);
+  const rocksdb::Snapshot* snapshot = nullptr;
+  std::shared_lock snapshot_lock(snapshot_mu_);
+  snapshot = TakeSnapshot();
+  struct Release {
+    rocksdb::DB* db;
+    const rocksdb::Snapshot* s;
+    ~Release() {
+      if (s != nullptr) db->ReleaseSnapshot(s);
+    }
+  } release{store_->db(), snapshot};
+  const query::Availability availability = availability_;
+  result.stats.raw_from_us = availability.raw_from_us;
+  result.stats.rollups_from_us = availability.level_from_us;
+
+  // Where raw events have expired, bucket edges move to the boundaries of the finest retained
+  // cells: the range's start and every bucket start down, the range's end up, so buckets still
+  // tile the range and nothing is counted twice.
+  if (!query::Complete(availability)) {
+    bool moved = false;
+    for (size_t b = 0; b < buckets.size(); ++b) {
+      buckets[b].from_us = query::SnapToRetained(buckets[b].from_us, false, availability, resolutions, &moved);
+      const bool last = b + 1 == buckets.size();
+      buckets[b].to_us = query::SnapToRetained(buckets[b].to_us, last, availability, resolutions, &moved);
+    }
+    result.stats.approximate = moved;
+  }
 
   // The plan: per level, the pieces of every bucket.
   std::vector<LevelPieces> levels(resolutions.size());
   LevelPieces raw;
   {
     std::vector<Piece> pieces;
-    for (uint32_t b = 0; b < buckets.size(); ++b) query::Cover(buckets[b].from_us, buckets[b].to_us, b, resolutions, &pieces);
+    for (uint32_t b = 0; b < buckets.size(); ++b) {
+      if (buckets[b].from_us >= buckets[b].to_us) continue;
+      if (!query::Cover(buckets[b].from_us, buckets[b].to_us, b, resolutions, availability, &pieces)) {
+        result.stats.approximate = true;
+      }
+    }
     for (const Piece& p : pieces) (p.level == Piece::kRaw ? raw : levels[p.level]).Add(p);
     for (LevelPieces& l : levels) l.Sort();
     raw.Sort();
   }
   std::vector<int64_t> bucket_starts;  // for placing head events
   for (const query::Bucket& b : buckets) bucket_starts.push_back(b.from_us);
-
-  QueryResult result;
-  result.stats.resolutions_us = resolutions;
-  result.stats.cells.assign(resolutions.size(), 0);
-  const std::vector<uint32_t> matched = catalog_.Match(q.filter);
-  result.stats.series = matched.size();
+  const TimeRange head_range{buckets.front().from_us, buckets.back().to_us};
 
   // Groups: the values of the group-by labels; one accumulator per (group, bucket) that has data.
   std::map<std::vector<std::string>, uint32_t> group_ids;
@@ -93,26 +128,15 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
     return *last;
   };
 
-  // One snapshot for everything: the head rows are copied under the same lock that orders flushes.
-  std::shared_lock view_lock(view_mu_);
   std::vector<std::vector<EventRow>> head_rows(matched.size());
-  const rocksdb::Snapshot* snapshot = nullptr;
   {
-    std::shared_lock snapshot_lock(snapshot_mu_);
     std::shared_lock head_lock(head_mu_);
-    snapshot = TakeSnapshot();
     for (size_t i = 0; i < matched.size(); ++i) {
-      if (frozen_) frozen_->CollectRows(matched[i], q.range, &head_rows[i]);
-      active_->CollectRows(matched[i], q.range, &head_rows[i]);
+      if (frozen_) frozen_->CollectRows(matched[i], head_range, &head_rows[i]);
+      active_->CollectRows(matched[i], head_range, &head_rows[i]);
     }
   }
-  struct Release {
-    rocksdb::DB* db;
-    const rocksdb::Snapshot* s;
-    ~Release() {
-      if (s != nullptr) db->ReleaseSnapshot(s);
-    }
-  } release{store_->db(), snapshot};
+  snapshot_lock.unlock();
 
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot;

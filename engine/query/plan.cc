@@ -1,5 +1,6 @@
 #include "engine/query/plan.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "tally/options.h"
@@ -80,7 +81,8 @@ Result<std::vector<Bucket>> MakeBuckets(const TimeRange& range, Step step, size_
   return buckets;
 }
 
-void Cover(int64_t from, int64_t to, uint32_t bucket, const std::vector<int64_t>& resolutions, std::vector<Piece>* out) {
+bool Cover(int64_t from, int64_t to, uint32_t bucket, const std::vector<int64_t>& resolutions,
+           const Availability& availability, std::vector<Piece>* out) {
   // Walk from the coarsest resolution down; what a level cannot cover exactly goes to the next.
   struct Span {
     int64_t from, to;
@@ -88,9 +90,10 @@ void Cover(int64_t from, int64_t to, uint32_t bucket, const std::vector<int64_t>
   std::vector<Span> pending = {{from, to}}, next;
   for (int level = static_cast<int>(resolutions.size()) - 1; level >= 0 && !pending.empty(); --level) {
     const int64_t w = resolutions[level];
+    const int64_t available_from = availability.level_from_us[level];
     next.clear();
     for (const Span& s : pending) {
-      const int64_t a = CeilTo(s.from, w), b = FloorTo(s.to, w);
+      const int64_t a = CeilTo(std::max(s.from, available_from), w), b = FloorTo(s.to, w);
       if (a < b) {
         out->push_back(Piece{level, a, b, bucket});
         if (s.from < a) next.push_back({s.from, a});
@@ -101,9 +104,13 @@ void Cover(int64_t from, int64_t to, uint32_t bucket, const std::vector<int64_t>
     }
     pending.swap(next);
   }
+  bool covered = true;
   for (const Span& s : pending) {
-    if (s.from < s.to) out->push_back(Piece{Piece::kRaw, s.from, s.to, bucket});
+    const int64_t a = std::max(s.from, availability.raw_from_us);
+    if (a < s.to) out->push_back(Piece{Piece::kRaw, a, s.to, bucket});
+    if (s.from < std::min(a, s.to)) covered = false;
   }
+  return covered;
 }
 
 }  // namespace tally::query

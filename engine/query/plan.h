@@ -4,12 +4,14 @@
 // Cover() splits [from, to) into the coarsest aligned pieces first: with 1m/1h/1d rollups,
 // [09:59:30, 12:00:10) becomes raw [09:59:30, 10:00), 1h cells [10:00, 12:00) and raw
 // [12:00, 12:00:10). Every instant of the range lies in exactly one piece, which is what makes
-// the counts exact.
+// the counts exact. A level is used only where it is available (availability.h): where a finer
+// level has expired the coarser ones take over, and raw events fill only what remains after them.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
+#include "engine/query/availability.h"
 #include "tally/query.h"
 #include "tally/result.h"
 #include "tally/status.h"
@@ -36,8 +38,10 @@ struct Piece {
   uint32_t bucket = 0;
 };
 
-// Appends the pieces covering [from, to) using `resolutions_us` (ascending, each dividing the next).
-void Cover(int64_t from_us, int64_t to_us, uint32_t bucket, const std::vector<int64_t>& resolutions_us,
-           std::vector<Piece>* out);
+// Appends the pieces covering [from, to) using `resolutions_us` (ascending, each dividing the next)
+// where `availability` allows. False when some part of the range could not be covered: nothing is
+// retained there at a resolution that fits (see SnapToRetained for making edges fit).
+bool Cover(int64_t from_us, int64_t to_us, uint32_t bucket, const std::vector<int64_t>& resolutions_us,
+           const Availability& availability, std::vector<Piece>* out);
 
 }  // namespace tally::query

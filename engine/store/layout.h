@@ -29,6 +29,10 @@ inline constexpr std::string_view kMetaRollupResolutions = "tally.rollup_resolut
 // Blocks with a sequence number below this were written (or rewritten) by a compaction.
 inline constexpr std::string_view kMetaCompactedBelowSeq = "tally.compacted_below_seq";  // fixed64 LE
 inline constexpr std::string_view kMetaDedupHighWater = "tally.dedup_high_water_us";  // fixed64 LE
+// Retention applied so far: count fixed32 LE, then per level (raw blocks, then each rollup family
+// in ascending resolution) the instant fixed64 LE (two's complement) before which that level's
+// records are expired. Only ever moves forward.
+inline constexpr std::string_view kMetaExpiredBefore = "tally.expired_before_us";
 
 // Series family record tags. Do not change: on-disk format.
 inline constexpr char kSeriesByKeyTag = 'K';   // 'K' | canonical key            -> id (fixed64 BE)

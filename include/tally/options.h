@@ -24,6 +24,14 @@ inline constexpr int64_t kDefaultBlockWindowUs = 7 * kMicrosPerDay;
 // The rollup resolutions of the usage dashboard: 1 minute, 1 hour, 1 day.
 inline const std::vector<int64_t> kStandardRollupResolutions = {kMicrosPerMinute, kMicrosPerHour, kMicrosPerDay};
 
+// The default retention of rollup cells `resolution_us` wide: under an hour 14 days, under a day
+// 400 days, otherwise forever (0).
+constexpr int64_t DefaultRollupRetention(int64_t resolution_us) {
+  if (resolution_us < kMicrosPerHour) return 14 * kMicrosPerDay;
+  if (resolution_us < kMicrosPerDay) return 400 * kMicrosPerDay;
+  return 0;
+}
+
 struct Options {
   // ---- Behaviour -------------------------------------------------------------------------------
 
@@ -47,6 +55,21 @@ struct Options {
   // seen on an event at most this much older than the newest event stored is a duplicate.
   // Default: 7 days.
   int64_t dedup_window_us = 7 * kMicrosPerDay;
+
+  // Retention: how far behind the newest event stored (in event time) data is kept. Older data is
+  // dropped by compaction, whole blocks and whole cell rows at a time, and queries stop reading it
+  // at once: a range that reaches into expired data is answered from the coarser rollups that
+  // remain, and QueryStats says so (docs/query.md, "Retention"). Retention advances when the
+  // database is opened for writing and on every Compact; lengthening it later cannot bring back
+  // what was dropped. 0 keeps data forever.
+
+  // Raw events (blocks). Default: 0 — raw events are the billing record and what exports read.
+  int64_t raw_retention_us = 0;
+
+  // Rollup cells, one entry per rollup resolution of the database (ascending). Empty means the
+  // defaults of DefaultRollupRetention. REQUIRES: each entry >= 0, and a coarser resolution keeps
+  // its cells at least as long as a finer one (0, forever, is the longest).
+  std::vector<int64_t> rollup_retention_us;
 
   // ---- Performance -----------------------------------------------------------------------------
 

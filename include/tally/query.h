@@ -104,6 +104,16 @@ struct QueryStats {
   uint64_t raw_events = 0;              // events read from blocks
   uint64_t head_events = 0;             // events read from the in-memory head
   uint64_t series = 0;                  // series matching the filter
+
+  // Retention (docs/query.md): from where each level is kept — raw events, then per resolution —
+  // INT64_MIN when nothing of it has expired.
+  int64_t raw_from_us = INT64_MIN;
+  std::vector<int64_t> rollups_from_us;
+  // True when the range reached into expired raw events where no retained rollup fits it exactly:
+  // bucket edges were moved to the boundaries of the finest cells retained there (the range
+  // start and bucket starts down, the range end up), or a part had no data left at all. Counts
+  // are then exact for the moved range, not the one asked for.
+  bool approximate = false;
 };
 
 struct QueryResult {
