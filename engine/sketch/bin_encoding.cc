@@ -4,6 +4,8 @@
 #include <array>
 #include <bit>
 #include <cstring>
+#include <limits>
+#include <type_traits>
 #include <utility>
 
 #if defined(__SSE2__)
@@ -26,9 +28,8 @@ int BitWidth(uint64_t v) { return static_cast<int>(std::bit_width(v)); }
 
 size_t VarintSize(uint64_t v) { return static_cast<size_t>(BitWidth(v | 1) + 6) / 7; }
 
-// --- dense unpacking ------------------------------------------------------------------------------
-// Decoding 1,440 minute sketches per day query is dominated by this; a width known at compile time
-// lets each of the 16 extractions become a load, a shift and a mask.
+// --- dense unpacking (scalar) -----------------------------------------------------------------
+// A width known at compile time lets each of the 16 extractions become a load, a shift and a mask.
 
 template <int W>
 void UnpackFullGroup(const uint8_t* p, uint64_t* out, uint64_t* sum, uint64_t* any) {
@@ -73,9 +74,8 @@ bool UnpackSlow(const uint8_t* p, size_t n, int w, uint64_t* out) {
   return acc == 0;  // what is left are the padding bits of the last byte
 }
 
-}  // namespace
-
-size_t DenseEncodedSize(std::span<const uint64_t> counts) {
+template <typename T>
+size_t DenseEncodedSizeOf(std::span<const T> counts) {
   size_t size = 0;
   for (size_t pos = 0; pos < counts.size(); pos += kDenseGroupSize) {
     size_t n = std::min(kDenseGroupSize, counts.size() - pos);
@@ -86,7 +86,8 @@ size_t DenseEncodedSize(std::span<const uint64_t> counts) {
   return size;
 }
 
-void EncodeDense(std::span<const uint64_t> counts, ByteWriter& out) {
+template <typename T>
+void EncodeDenseOf(std::span<const T> counts, ByteWriter& out) {
   for (size_t pos = 0; pos < counts.size(); pos += kDenseGroupSize) {
     size_t n = std::min(kDenseGroupSize, counts.size() - pos);
     uint64_t any = 0;
@@ -108,19 +109,91 @@ void EncodeDense(std::span<const uint64_t> counts, ByteWriter& out) {
   }
 }
 
+template <typename T>
+size_t SparseEncodedSizeOf(std::span<const T> counts) {
+  size_t size = 0;
+  size_t prev = static_cast<size_t>(-1);
+  for (size_t k = 0; k < counts.size(); ++k) {
+    if (counts[k] == 0) continue;
+    uint64_t gap = k - prev;  // prev + 1 wraps to 0 for the first entry
+    size += VarintSize(((gap - 1) << 1) | (counts[k] > 1 ? 1 : 0));
+    if (counts[k] > 1) size += VarintSize(counts[k] - 2);
+    prev = k;
+  }
+  return size;
+}
+
+template <typename T>
+void EncodeSparseOf(std::span<const T> counts, ByteWriter& out) {
+  size_t prev = static_cast<size_t>(-1);
+  for (size_t k = 0; k < counts.size(); ++k) {
+    if (counts[k] == 0) continue;
+    uint64_t gap = k - prev;
+    out.PutVarint64(((gap - 1) << 1) | (counts[k] > 1 ? 1 : 0));
+    if (counts[k] > 1) out.PutVarint64(counts[k] - 2);
+    prev = k;
+  }
+}
+
+template <typename T>
+uint128 DecodeSparseOf(ByteReader& in, std::span<T> out) {
+  std::fill(out.begin(), out.end(), T{0});
+  uint128 total = 0;
+  uint64_t next = 0;  // the lowest index the next entry may have
+  while (true) {
+    const uint64_t key = in.GetVarint64();
+    if (!in.ok()) return 0;
+    const uint64_t skipped = key >> 1;
+    if (skipped >= out.size() - next) {
+      in.Fail("sparse bin entry beyond the bin range");
+      return 0;
+    }
+    const uint64_t index = next + skipped;
+    uint64_t count = 1;
+    if (key & 1) {
+      const uint64_t extra = in.GetVarint64();
+      if (!in.ok()) return 0;
+      if (extra > std::numeric_limits<T>::max() - 2) {
+        in.Fail(sizeof(T) == 8 ? "sparse bin count overflows" : "sparse bin count above the sketch's count");
+        return 0;
+      }
+      count = extra + 2;
+    }
+    out[index] = static_cast<T>(count);
+    total += count;
+    if (index == out.size() - 1) return total;
+    next = index + 1;
+  }
+}
+
+}  // namespace
+
+size_t DenseEncodedSize(std::span<const uint32_t> counts) { return DenseEncodedSizeOf(counts); }
+size_t DenseEncodedSize(std::span<const uint64_t> counts) { return DenseEncodedSizeOf(counts); }
+size_t SparseEncodedSize(std::span<const uint32_t> counts) { return SparseEncodedSizeOf(counts); }
+size_t SparseEncodedSize(std::span<const uint64_t> counts) { return SparseEncodedSizeOf(counts); }
+void EncodeDense(std::span<const uint32_t> counts, ByteWriter& out) { EncodeDenseOf(counts, out); }
+void EncodeDense(std::span<const uint64_t> counts, ByteWriter& out) { EncodeDenseOf(counts, out); }
+void EncodeSparse(std::span<const uint32_t> counts, ByteWriter& out) { EncodeSparseOf(counts, out); }
+void EncodeSparse(std::span<const uint64_t> counts, ByteWriter& out) { EncodeSparseOf(counts, out); }
+uint128 DecodeSparse(ByteReader& in, std::span<uint64_t> out) { return DecodeSparseOf(in, out); }
+uint128 DecodeSparse(ByteReader& in, std::span<uint32_t> out) { return DecodeSparseOf(in, out); }
+
 namespace {
 
 // --- the dense group loop ---------------------------------------------------------------------
 // One loop serves Deserialize (store the counts), MergeFrom (add them straight into the target's
-// bins) and the undo of a failed MergeFrom (subtract them again).
+// bins) and the undo of a failed MergeFrom (subtract them again), into 32- or 64-bit counts.
 enum class BinOp { kStore, kAdd, kSubtract };
 
-template <BinOp kOp>
-inline void Apply(uint64_t* dst, const uint64_t* values, size_t n) {
+// REQUIRES every value fits in T (the callers check).
+template <BinOp kOp, typename T>
+inline void Apply(T* dst, const uint64_t* values, size_t n) {
   for (size_t j = 0; j < n; ++j) {
-    if constexpr (kOp == BinOp::kStore) dst[j] = values[j];
-    if constexpr (kOp == BinOp::kAdd) dst[j] += values[j];
-    if constexpr (kOp == BinOp::kSubtract) dst[j] -= values[j];
+    const auto v = static_cast<T>(values[j]);
+    if constexpr (kOp == BinOp::kStore) dst[j] = v;
+    if constexpr (kOp == BinOp::kAdd) dst[j] += v;
+    if constexpr (kOp == BinOp::kSubtract) dst[j] -= v;
   }
 }
 
@@ -161,10 +234,10 @@ const char* UnpackAnyGroup(const uint8_t* p, size_t available, size_t n, int w, 
 }
 
 #if defined(__SSE2__)
-// Full groups of width 1..8 in the middle of the input, sixteen counts at a time in SSE2 (the
-// x86-64 baseline). The 2w packed bytes are spread to one byte per count in three halving
-// steps (8 counts per 64-bit lane -> 4 per 32 bits -> 2 per 16 bits -> 1 per byte), then
-// widened to 64 bits and applied. Per width: the shift counts and masks of each step.
+// Full groups of width 1..8, sixteen counts at a time in SSE2 (the x86-64 baseline). The 2w
+// packed bytes are spread to one byte per count in three halving steps (8 counts per 64-bit lane
+// -> 4 per 32 bits -> 2 per 16 bits -> 1 per byte), then widened and applied. Per width: the
+// shift counts and masks of each step.
 struct alignas(16) SpreadConstants {
   uint64_t keep[2];    // the 8w bits of one lane's eight counts
   uint64_t mask4[2];   // low 4w bits
@@ -245,64 +318,193 @@ inline bool WidthIsMinimal(__m128i bytes, int w) {
   return _mm_movemask_epi8(_mm_sll_epi16(bytes, Load(kSpread[w].top))) != 0;
 }
 
-template <BinOp kOp>
-inline void ApplyPair(uint64_t* dst, __m128i pair) {
+template <BinOp kOp, typename T>
+inline void ApplyVector(T* dst, __m128i v) {
   auto* d = reinterpret_cast<__m128i*>(dst);
   if constexpr (kOp == BinOp::kStore) {
-    _mm_storeu_si128(d, pair);
+    _mm_storeu_si128(d, v);
   } else if constexpr (kOp == BinOp::kAdd) {
-    _mm_storeu_si128(d, _mm_add_epi64(_mm_loadu_si128(d), pair));
+    _mm_storeu_si128(d, sizeof(T) == 8 ? _mm_add_epi64(_mm_loadu_si128(d), v) : _mm_add_epi32(_mm_loadu_si128(d), v));
   } else {
-    _mm_storeu_si128(d, _mm_sub_epi64(_mm_loadu_si128(d), pair));
+    _mm_storeu_si128(d, sizeof(T) == 8 ? _mm_sub_epi64(_mm_loadu_si128(d), v) : _mm_sub_epi32(_mm_loadu_si128(d), v));
   }
 }
 
-template <BinOp kOp>
-inline void ApplyBytes(uint64_t* dst, __m128i bytes) {
+// Sixteen counts given as bytes, widened to T and applied to dst[0..16).
+template <BinOp kOp, typename T>
+inline void ApplyBytes(T* dst, __m128i bytes) {
   const __m128i zero = _mm_setzero_si128();
   const __m128i w0 = _mm_unpacklo_epi8(bytes, zero);  // counts 0..7 as 16 bits
   const __m128i w1 = _mm_unpackhi_epi8(bytes, zero);  // counts 8..15
-  const __m128i d0 = _mm_unpacklo_epi16(w0, zero);
+  const __m128i d0 = _mm_unpacklo_epi16(w0, zero);    // counts 0..3 as 32 bits
   const __m128i d1 = _mm_unpackhi_epi16(w0, zero);
   const __m128i d2 = _mm_unpacklo_epi16(w1, zero);
   const __m128i d3 = _mm_unpackhi_epi16(w1, zero);
-  ApplyPair<kOp>(dst + 0, _mm_unpacklo_epi32(d0, zero));
-  ApplyPair<kOp>(dst + 2, _mm_unpackhi_epi32(d0, zero));
-  ApplyPair<kOp>(dst + 4, _mm_unpacklo_epi32(d1, zero));
-  ApplyPair<kOp>(dst + 6, _mm_unpackhi_epi32(d1, zero));
-  ApplyPair<kOp>(dst + 8, _mm_unpacklo_epi32(d2, zero));
-  ApplyPair<kOp>(dst + 10, _mm_unpackhi_epi32(d2, zero));
-  ApplyPair<kOp>(dst + 12, _mm_unpacklo_epi32(d3, zero));
-  ApplyPair<kOp>(dst + 14, _mm_unpackhi_epi32(d3, zero));
-}
-#if TALLY_SKETCH_AVX2
-// The same with AVX2 (chosen at run time, see DenseLoop): four counts per instruction, widened
-// straight from bytes.
-template <BinOp kOp>
-[[gnu::target("avx2")]] inline void ApplyQuad(uint64_t* dst, __m256i quad) {
-  auto* d = reinterpret_cast<__m256i*>(dst);
-  if constexpr (kOp == BinOp::kStore) {
-    _mm256_storeu_si256(d, quad);
-  } else if constexpr (kOp == BinOp::kAdd) {
-    _mm256_storeu_si256(d, _mm256_add_epi64(_mm256_loadu_si256(d), quad));
+  if constexpr (sizeof(T) == 4) {
+    ApplyVector<kOp>(dst + 0, d0);
+    ApplyVector<kOp>(dst + 4, d1);
+    ApplyVector<kOp>(dst + 8, d2);
+    ApplyVector<kOp>(dst + 12, d3);
   } else {
-    _mm256_storeu_si256(d, _mm256_sub_epi64(_mm256_loadu_si256(d), quad));
+    ApplyVector<kOp>(dst + 0, _mm_unpacklo_epi32(d0, zero));
+    ApplyVector<kOp>(dst + 2, _mm_unpackhi_epi32(d0, zero));
+    ApplyVector<kOp>(dst + 4, _mm_unpacklo_epi32(d1, zero));
+    ApplyVector<kOp>(dst + 6, _mm_unpackhi_epi32(d1, zero));
+    ApplyVector<kOp>(dst + 8, _mm_unpacklo_epi32(d2, zero));
+    ApplyVector<kOp>(dst + 10, _mm_unpackhi_epi32(d2, zero));
+    ApplyVector<kOp>(dst + 12, _mm_unpacklo_epi32(d3, zero));
+    ApplyVector<kOp>(dst + 14, _mm_unpackhi_epi32(d3, zero));
   }
 }
 
-template <BinOp kOp>
-[[gnu::target("avx2")]] inline void ApplyBytesAvx2(uint64_t* dst, __m128i bytes) {
-  ApplyQuad<kOp>(dst + 0, _mm256_cvtepu8_epi64(bytes));
-  ApplyQuad<kOp>(dst + 4, _mm256_cvtepu8_epi64(_mm_srli_si128(bytes, 4)));
-  ApplyQuad<kOp>(dst + 8, _mm256_cvtepu8_epi64(_mm_srli_si128(bytes, 8)));
-  ApplyQuad<kOp>(dst + 12, _mm256_cvtepu8_epi64(_mm_srli_si128(bytes, 12)));
+#if TALLY_SKETCH_AVX2
+// --- AVX2 -------------------------------------------------------------------------------------
+// Full groups of width 1..25 unpacked eight counts per instruction into 32-bit lanes. Count j of
+// a group starts at bit j*w: its byte (j*w)/8 and the three after it hold it whole (shift
+// (j*w)%8 plus w is at most 32 bits). Counts 0..3 are gathered with a byte shuffle from the 16
+// bytes at the group's start, counts 4..7 from the 16 bytes at byte 4w/8; counts 8..15 repeat the
+// pattern w bytes further on. Then a per-lane shift right and a mask. Per width: the shuffle, the
+// shifts, the mask and the mask's top bit (for the minimal-width check).
+constexpr int kMaxLaneWidth = 25;
+
+struct alignas(32) LaneConstants {
+  uint8_t shuffle[32];
+  uint32_t shift[8];
+  uint32_t mask[8];
+  uint32_t top[8];
+};
+
+constexpr LaneConstants MakeLanes(int w) {
+  LaneConstants c{};
+  if (w == 0) return c;
+  for (int half = 0; half < 2; ++half) {
+    const int base = (4 * half * w) / 8;
+    for (int i = 0; i < 4; ++i) {
+      const int j = 4 * half + i;
+      const int bit = j * w;
+      const int rel = bit / 8 - base;
+      for (int t = 0; t < 4; ++t) c.shuffle[16 * half + 4 * i + t] = static_cast<uint8_t>(rel + t);
+      c.shift[j] = static_cast<uint32_t>(bit % 8);
+      c.mask[j] = static_cast<uint32_t>((uint64_t{1} << w) - 1);
+      c.top[j] = uint32_t{1} << (w - 1);
+    }
+  }
+  return c;
+}
+
+template <size_t... W>
+constexpr std::array<LaneConstants, sizeof...(W)> MakeLaneTable(std::index_sequence<W...>) {
+  return {MakeLanes(static_cast<int>(W))...};
+}
+constexpr auto kLanes = MakeLaneTable(std::make_index_sequence<kMaxLaneWidth + 1>());
+
+[[gnu::target("avx2")]] inline __m256i LoadHalves(const uint8_t* lo, const uint8_t* hi) {
+  return _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(lo))),
+                                 _mm_loadu_si128(reinterpret_cast<const __m128i*>(hi)), 1);
+}
+
+// The sixteen counts of the full group of width w (1..kMaxLaneWidth) at p: counts 0..7 in *a,
+// 8..15 in *b. Reads p[0, w + w/2 + 16). Returns false when the width is not minimal.
+[[gnu::target("avx2")]] inline bool UnpackLanes(const uint8_t* p, int w, __m256i* a, __m256i* b) {
+  const LaneConstants& c = kLanes[static_cast<size_t>(w)];
+  const __m256i shuffle = _mm256_load_si256(reinterpret_cast<const __m256i*>(c.shuffle));
+  const __m256i shift = _mm256_load_si256(reinterpret_cast<const __m256i*>(c.shift));
+  const __m256i mask = _mm256_load_si256(reinterpret_cast<const __m256i*>(c.mask));
+  const size_t half = static_cast<size_t>(w) / 2;  // = 4w/8 rounded down
+  const uint8_t* const q = p + w;
+  *a = _mm256_and_si256(_mm256_srlv_epi32(_mm256_shuffle_epi8(LoadHalves(p, p + half), shuffle), shift), mask);
+  *b = _mm256_and_si256(_mm256_srlv_epi32(_mm256_shuffle_epi8(LoadHalves(q, q + half), shuffle), shift), mask);
+  const __m256i top = _mm256_load_si256(reinterpret_cast<const __m256i*>(c.top));
+  return !_mm256_testz_si256(_mm256_or_si256(*a, *b), top);
+}
+
+template <BinOp kOp, typename T>
+[[gnu::target("avx2")]] inline void ApplyVector256(T* dst, __m256i v) {
+  auto* d = reinterpret_cast<__m256i*>(dst);
+  if constexpr (kOp == BinOp::kStore) {
+    _mm256_storeu_si256(d, v);
+  } else if constexpr (kOp == BinOp::kAdd) {
+    const __m256i old = _mm256_loadu_si256(d);
+    _mm256_storeu_si256(d, sizeof(T) == 8 ? _mm256_add_epi64(old, v) : _mm256_add_epi32(old, v));
+  } else {
+    const __m256i old = _mm256_loadu_si256(d);
+    _mm256_storeu_si256(d, sizeof(T) == 8 ? _mm256_sub_epi64(old, v) : _mm256_sub_epi32(old, v));
+  }
+}
+
+// Eight 32-bit counts applied to dst[0..8).
+template <BinOp kOp, typename T>
+[[gnu::target("avx2")]] inline void ApplyLanes(T* dst, __m256i lanes) {
+  if constexpr (sizeof(T) == 4) {
+    ApplyVector256<kOp>(dst, lanes);
+  } else {
+    ApplyVector256<kOp>(dst, _mm256_cvtepu32_epi64(_mm256_castsi256_si128(lanes)));
+    ApplyVector256<kOp>(dst + 4, _mm256_cvtepu32_epi64(_mm256_extracti128_si256(lanes, 1)));
+  }
+}
+
+// Sixteen counts given as bytes, applied to dst[0..16).
+template <BinOp kOp, typename T>
+[[gnu::target("avx2")]] inline void ApplyBytesAvx2(T* dst, __m128i bytes) {
+  if constexpr (sizeof(T) == 4) {
+    ApplyVector256<kOp>(dst, _mm256_cvtepu8_epi32(bytes));
+    ApplyVector256<kOp>(dst + 8, _mm256_cvtepu8_epi32(_mm_srli_si128(bytes, 8)));
+  } else {
+    ApplyVector256<kOp>(dst + 0, _mm256_cvtepu8_epi64(bytes));
+    ApplyVector256<kOp>(dst + 4, _mm256_cvtepu8_epi64(_mm_srli_si128(bytes, 4)));
+    ApplyVector256<kOp>(dst + 8, _mm256_cvtepu8_epi64(_mm_srli_si128(bytes, 8)));
+    ApplyVector256<kOp>(dst + 12, _mm256_cvtepu8_epi64(_mm_srli_si128(bytes, 12)));
+  }
+}
+
+// The run of full groups (not the last one) starting at *p, count *pos, while they have widths
+// 0..kMaxLaneWidth and enough readable bytes: applies them to dst, adds their counts to *total and
+// moves *p and *pos past them. Stops at anything else, or (with *error set) at a width that is
+// not minimal, before applying that group.
+template <BinOp kOp, typename T>
+[[gnu::target("avx2")]] inline void FastGroupsAvx2(const uint8_t** p_in, const uint8_t* end, const uint8_t* readable_end,
+                                                    T* dst, size_t* pos_in, size_t n, uint128* total,
+                                                    const char** error) {
+  const uint8_t* p = *p_in;
+  size_t pos = *pos_in;
+  __m256i sums = _mm256_setzero_si256();  // four 64-bit lanes
+  const __m256i low32 = _mm256_set1_epi64x(0xFFFFFFFF);
+  while (pos + kDenseGroupSize < n && p != end) {
+    const int w = *p;
+    const auto uw = static_cast<size_t>(w);
+    if (w == 0) {
+      // A group of empty bins: no bytes follow the width.
+      if constexpr (kOp == BinOp::kStore) std::fill_n(dst + pos, kDenseGroupSize, T{0});
+      p += 1;
+      pos += kDenseGroupSize;
+      continue;
+    }
+    if (w > kMaxLaneWidth || static_cast<size_t>(end - p) < 1 + 2 * uw ||
+        static_cast<size_t>(readable_end - p) < 1 + uw + uw / 2 + 16) {
+      break;
+    }
+    __m256i a, b;
+    if (!UnpackLanes(p + 1, w, &a, &b)) [[unlikely]] {
+      *error = "dense bin group width is not minimal";
+      break;
+    }
+    const __m256i s = _mm256_add_epi32(a, b);  // below 2^26 per lane
+    sums = _mm256_add_epi64(sums, _mm256_add_epi64(_mm256_and_si256(s, low32), _mm256_srli_epi64(s, 32)));
+    ApplyLanes<kOp>(dst + pos, a);
+    ApplyLanes<kOp>(dst + pos + 8, b);
+    p += 1 + 2 * uw;
+    pos += kDenseGroupSize;
+  }
+  alignas(32) uint64_t lanes[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), sums);
+  *total += static_cast<uint128>(lanes[0]) + lanes[1] + lanes[2] + lanes[3];
+  *p_in = p;
+  *pos_in = pos;
 }
 #endif  // TALLY_SKETCH_AVX2
-#endif  // __SSE2__
 
-#if defined(__SSE2__)
-template <BinOp kOp, bool kAvx2>
-inline void ApplyFullGroup(uint64_t* dst, __m128i bytes) {
+template <BinOp kOp, bool kAvx2, typename T>
+inline void ApplyFullGroup(T* dst, __m128i bytes) {
 #if TALLY_SKETCH_AVX2
   if constexpr (kAvx2) {
     ApplyBytesAvx2<kOp>(dst, bytes);
@@ -311,7 +513,7 @@ inline void ApplyFullGroup(uint64_t* dst, __m128i bytes) {
 #endif
   ApplyBytes<kOp>(dst, bytes);
 }
-#endif
+#endif  // __SSE2__
 
 struct DenseLoopResult {
   const char* error = nullptr;  // nullptr when every group decoded
@@ -330,34 +532,41 @@ struct Readable {
 // Decodes the n counts encoded at [p, end) group by group and applies them to dst. A group is
 // checked before it is applied, so on error exactly the first `applied` counts were applied.
 // REQUIRES readable.begin <= p, end <= readable.end.
-template <BinOp kOp, bool kAvx2>
+template <BinOp kOp, bool kAvx2, typename T>
 inline DenseLoopResult DenseLoopBody(const uint8_t* p, const uint8_t* const end, const Readable readable,
-                                     uint64_t* const dst, const size_t n) {
+                                     T* const dst, const size_t n) {
   DenseLoopResult r;
   uint128 total = 0;
 #if defined(__SSE2__)
   __m128i byte_sums = _mm_setzero_si128();  // two 64-bit lanes; at most 4080 per group
 #endif
-  // Full groups of width 1..8 with 17 bytes left (the width byte and two 8-byte loads) take the
-  // fast inner loop: the middle of a latency sketch. Everything else, the first and the last
-  // group included (their counts are reported), takes one step of the general loop.
+  // Full groups with enough bytes left take the fast inner loop: the middle of a sketch. Everything
+  // else, the first and the last group included (their counts are reported), takes one step of the
+  // general loop. SSE2: widths 1..8 with 17 bytes left (the width byte and two 8-byte loads).
+  // AVX2: widths 1..25, reading up to w + w/2 + 16 bytes after the width byte.
   const uint8_t* const fast_end = end - p >= 17 ? end - 17 : p;
   size_t pos = 0;
   while (pos < n) {
 #if defined(__SSE2__)
     if (pos != 0) {
-      while (p < fast_end && pos + kDenseGroupSize < n) {
-        const int w = *p;
-        if (static_cast<unsigned>(w - 1) >= 8) break;
-        const __m128i bytes = SpreadToBytes(LoadGroup(p + 1, w), w);
-        if (!WidthIsMinimal(bytes, w)) [[unlikely]] {
-          r.error = "dense bin group width is not minimal";
-          break;
+      if constexpr (kAvx2) {
+#if TALLY_SKETCH_AVX2
+        FastGroupsAvx2<kOp>(&p, end, readable.end, dst, &pos, n, &total, &r.error);
+#endif
+      } else {
+        while (p < fast_end && pos + kDenseGroupSize < n) {
+          const int w = *p;
+          if (static_cast<unsigned>(w - 1) >= 8) break;
+          const __m128i bytes = SpreadToBytes(LoadGroup(p + 1, w), w);
+          if (!WidthIsMinimal(bytes, w)) [[unlikely]] {
+            r.error = "dense bin group width is not minimal";
+            break;
+          }
+          byte_sums = _mm_add_epi64(byte_sums, _mm_sad_epu8(bytes, _mm_setzero_si128()));
+          ApplyFullGroup<kOp, kAvx2>(dst + pos, bytes);
+          p += 1 + 2 * w;
+          pos += kDenseGroupSize;
         }
-        byte_sums = _mm_add_epi64(byte_sums, _mm_sad_epu8(bytes, _mm_setzero_si128()));
-        ApplyFullGroup<kOp, kAvx2>(dst + pos, bytes);
-        p += 1 + 2 * w;
-        pos += kDenseGroupSize;
       }
       if (r.error != nullptr || pos == n) break;
     }
@@ -409,7 +618,7 @@ inline DenseLoopResult DenseLoopBody(const uint8_t* p, const uint8_t* const end,
     if (w == 0) {
       // A group of empty bins: no bytes follow the width.
       const size_t count = std::min(kDenseGroupSize, left);
-      if constexpr (kOp == BinOp::kStore) std::fill_n(dst + pos, count, uint64_t{0});
+      if constexpr (kOp == BinOp::kStore) std::fill_n(dst + pos, count, T{0});
       if (pos == 0) r.summary.first = 0;
       if (count == left) r.summary.last = 0;
       p += 1;
@@ -420,6 +629,11 @@ inline DenseLoopResult DenseLoopBody(const uint8_t* p, const uint8_t* const end,
       r.error = "dense bin group width above 64";
       break;
     }
+    if (sizeof(T) == 4 && w > 32) {
+      // Only a sketch whose counts total less than 2^32 is decoded into 32-bit counts.
+      r.error = "dense bin count above the sketch's count";
+      break;
+    }
     const size_t count = std::min(kDenseGroupSize, left);
     const size_t nbytes = (count * static_cast<size_t>(w) + 7) / 8;
     const auto available = static_cast<size_t>(end - p - 1);
@@ -427,13 +641,11 @@ inline DenseLoopResult DenseLoopBody(const uint8_t* p, const uint8_t* const end,
       r.error = "truncated dense bin group";
       break;
     }
-    // Stored counts are unpacked in place (on error the output is allowed to be partly written);
-    // counts to add or subtract go through a local copy, checked before they are applied.
-    uint64_t local[kDenseGroupSize];
-    uint64_t* const values = kOp == BinOp::kStore ? dst + pos : local;
+    // Counts go through a local copy, checked before they are applied.
+    uint64_t values[kDenseGroupSize];
     r.error = UnpackAnyGroup(p + 1, available, count, w, values, &total);
     if (r.error != nullptr) break;
-    if constexpr (kOp != BinOp::kStore) Apply<kOp>(dst + pos, values, count);
+    Apply<kOp>(dst + pos, values, count);
     if (pos == 0) r.summary.first = values[0];
     if (count == left) r.summary.last = values[count - 1];
     p += 1 + nbytes;
@@ -451,52 +663,37 @@ inline DenseLoopResult DenseLoopBody(const uint8_t* p, const uint8_t* const end,
 
 // The loop compiled twice: for the baseline and, on x86-64, for AVX2. `flatten` inlines the
 // whole body (kernels included) into each, so the AVX2 copy is AVX2 code throughout.
-template <BinOp kOp>
+template <BinOp kOp, typename T>
 [[gnu::flatten]] DenseLoopResult DenseLoopBaseline(const uint8_t* p, const uint8_t* end, Readable readable,
-                                                   uint64_t* dst, size_t n) {
+                                                   T* dst, size_t n) {
   return DenseLoopBody<kOp, false>(p, end, readable, dst, n);
 }
 
 #if TALLY_SKETCH_AVX2
-template <BinOp kOp>
+template <BinOp kOp, typename T>
 [[gnu::target("avx2"), gnu::flatten]] DenseLoopResult DenseLoopAvx2(const uint8_t* p, const uint8_t* end,
-                                                                    Readable readable, uint64_t* dst, size_t n) {
+                                                                    Readable readable, T* dst, size_t n) {
   return DenseLoopBody<kOp, true>(p, end, readable, dst, n);
 }
 
-bool CpuHasAvx2() {
-  static const bool has = __builtin_cpu_supports("avx2");
-  return has;
-}
+bool use_avx2 = __builtin_cpu_supports("avx2");
 #endif
 
-template <BinOp kOp>
-DenseLoopResult DenseLoop(const uint8_t* p, const uint8_t* end, Readable readable, uint64_t* dst, size_t n) {
+template <BinOp kOp, typename T>
+DenseLoopResult DenseLoop(const uint8_t* p, const uint8_t* end, Readable readable, T* dst, size_t n) {
 #if TALLY_SKETCH_AVX2
-  if (CpuHasAvx2()) return DenseLoopAvx2<kOp>(p, end, readable, dst, n);
+  if (use_avx2) return DenseLoopAvx2<kOp>(p, end, readable, dst, n);
 #endif
   return DenseLoopBaseline<kOp>(p, end, readable, dst, n);
 }
-
-}  // namespace
-
-uint128 DecodeDense(ByteReader& in, std::span<uint64_t> out) {
-  DenseSummary summary;
-  if (!DecodeDense(in, out, &summary)) return 0;
-  return summary.total;
-}
-
-namespace {
 
 Readable ReadableFor(const ByteReader& in, std::span<const uint8_t> readable) {
   if (readable.empty()) return {in.position(), in.position() + in.remaining()};
   return {readable.data(), readable.data() + readable.size()};
 }
 
-}  // namespace
-
-bool DecodeDense(ByteReader& in, std::span<uint64_t> out, DenseSummary* summary,
-                 std::span<const uint8_t> readable) {
+template <typename T>
+bool DecodeDenseOf(ByteReader& in, std::span<T> out, DenseSummary* summary, std::span<const uint8_t> readable) {
   const uint8_t* const begin = in.position();
   const DenseLoopResult r = DenseLoop<BinOp::kStore>(begin, begin + in.remaining(), ReadableFor(in, readable),
                                                      out.data(), out.size());
@@ -509,7 +706,8 @@ bool DecodeDense(ByteReader& in, std::span<uint64_t> out, DenseSummary* summary,
   return true;
 }
 
-bool AddDense(ByteReader& in, uint64_t* dst, size_t n, DenseSummary* summary, std::span<const uint8_t> readable) {
+template <typename T>
+bool AddDenseOf(ByteReader& in, T* dst, size_t n, DenseSummary* summary, std::span<const uint8_t> readable) {
   const uint8_t* const begin = in.position();
   const uint8_t* const end = begin + in.remaining();
   const Readable r_bytes = ReadableFor(in, readable);
@@ -525,63 +723,50 @@ bool AddDense(ByteReader& in, uint64_t* dst, size_t n, DenseSummary* summary, st
   return true;
 }
 
-void SubtractDense(std::span<const uint8_t> encoded, uint64_t* dst, size_t n) {
+template <typename T>
+void SubtractDenseOf(std::span<const uint8_t> encoded, T* dst, size_t n) {
   const uint8_t* const begin = encoded.data();
   DenseLoop<BinOp::kSubtract>(begin, begin + encoded.size(), Readable{begin, begin + encoded.size()}, dst, n);
 }
 
-size_t SparseEncodedSize(std::span<const uint64_t> counts) {
-  size_t size = 0;
-  size_t prev = static_cast<size_t>(-1);
-  for (size_t k = 0; k < counts.size(); ++k) {
-    if (counts[k] == 0) continue;
-    uint64_t gap = k - prev;  // prev + 1 wraps to 0 for the first entry
-    size += VarintSize(((gap - 1) << 1) | (counts[k] > 1 ? 1 : 0));
-    if (counts[k] > 1) size += VarintSize(counts[k] - 2);
-    prev = k;
-  }
-  return size;
+}  // namespace
+
+uint128 DecodeDense(ByteReader& in, std::span<uint64_t> out) {
+  DenseSummary summary;
+  if (!DecodeDense(in, out, &summary)) return 0;
+  return summary.total;
 }
 
-void EncodeSparse(std::span<const uint64_t> counts, ByteWriter& out) {
-  size_t prev = static_cast<size_t>(-1);
-  for (size_t k = 0; k < counts.size(); ++k) {
-    if (counts[k] == 0) continue;
-    uint64_t gap = k - prev;
-    out.PutVarint64(((gap - 1) << 1) | (counts[k] > 1 ? 1 : 0));
-    if (counts[k] > 1) out.PutVarint64(counts[k] - 2);
-    prev = k;
-  }
+bool DecodeDense(ByteReader& in, std::span<uint64_t> out, DenseSummary* summary,
+                 std::span<const uint8_t> readable) {
+  return DecodeDenseOf(in, out, summary, readable);
 }
 
-uint128 DecodeSparse(ByteReader& in, std::span<uint64_t> out) {
-  std::fill(out.begin(), out.end(), 0);
-  uint128 total = 0;
-  uint64_t next = 0;  // the lowest index the next entry may have
-  while (true) {
-    const uint64_t key = in.GetVarint64();
-    if (!in.ok()) return 0;
-    const uint64_t skipped = key >> 1;
-    if (skipped >= out.size() - next) {
-      in.Fail("sparse bin entry beyond the bin range");
-      return 0;
-    }
-    const uint64_t index = next + skipped;
-    uint64_t count = 1;
-    if (key & 1) {
-      const uint64_t extra = in.GetVarint64();
-      if (!in.ok()) return 0;
-      if (extra > ~uint64_t{0} - 2) {
-        in.Fail("sparse bin count overflows");
-        return 0;
-      }
-      count = extra + 2;
-    }
-    out[index] = count;
-    total += count;
-    if (index == out.size() - 1) return total;
-    next = index + 1;
-  }
+bool DecodeDense(ByteReader& in, std::span<uint32_t> out, DenseSummary* summary,
+                 std::span<const uint8_t> readable) {
+  return DecodeDenseOf(in, out, summary, readable);
+}
+
+bool AddDense(ByteReader& in, uint64_t* dst, size_t n, DenseSummary* summary, std::span<const uint8_t> readable) {
+  return AddDenseOf(in, dst, n, summary, readable);
+}
+
+bool AddDense(ByteReader& in, uint32_t* dst, size_t n, DenseSummary* summary, std::span<const uint8_t> readable) {
+  return AddDenseOf(in, dst, n, summary, readable);
+}
+
+void SubtractDense(std::span<const uint8_t> encoded, uint64_t* dst, size_t n) { SubtractDenseOf(encoded, dst, n); }
+void SubtractDense(std::span<const uint8_t> encoded, uint32_t* dst, size_t n) { SubtractDenseOf(encoded, dst, n); }
+
+bool SetDenseAvx2ForTesting(bool enabled) {
+#if TALLY_SKETCH_AVX2
+  const bool previous = use_avx2;
+  use_avx2 = enabled && __builtin_cpu_supports("avx2");
+  return previous;
+#else
+  (void)enabled;
+  return false;
+#endif
 }
 
 }  // namespace tally::sketch

@@ -5,18 +5,38 @@ namespace tally::sketch {
 namespace {
 
 // Adding a minute sketch into a day sketch is this loop; it is worth the widest vectors the CPU has
-// (the build targets baseline x86-64, so select at load time).
+// (the build targets baseline x86-64, so select at load time). Narrow counts are the common case.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("avx2", "default")))
+#define TALLY_WIDEST_VECTORS __attribute__((target_clones("avx2", "default")))
+#else
+#define TALLY_WIDEST_VECTORS
 #endif
+
+TALLY_WIDEST_VECTORS
+void AddCounts(uint32_t* __restrict dst, const uint32_t* __restrict src, size_t n) {
+  for (size_t k = 0; k < n; ++k) dst[k] += src[k];
+}
+
+TALLY_WIDEST_VECTORS
 void AddCounts(uint64_t* __restrict dst, const uint64_t* __restrict src, size_t n) {
   for (size_t k = 0; k < n; ++k) dst[k] += src[k];
 }
 
+void AddCounts(uint64_t* __restrict dst, const uint32_t* __restrict src, size_t n) {
+  for (size_t k = 0; k < n; ++k) dst[k] += src[k];
+}
+
+// Into a narrow store: the caller guarantees every sum fits (the total stays within kNarrowLimit).
+void AddCounts(uint32_t* __restrict dst, const uint64_t* __restrict src, size_t n) {
+  for (size_t k = 0; k < n; ++k) dst[k] += static_cast<uint32_t>(src[k]);
+}
+
+#undef TALLY_WIDEST_VECTORS
+
 }  // namespace
 
 void BinStore::UpdateInner() {
-  if (empty() || highest_ - lowest_ < 2) {
+  if (wide_ || empty() || highest_ - lowest_ < 2) {
     inner_low_ = 0;
     inner_span_ = 0;
     inner_offset_ = 0;
@@ -27,7 +47,25 @@ void BinStore::UpdateInner() {
   inner_offset_ = static_cast<size_t>(inner_low_ - window_low_);
 }
 
+void BinStore::Widen() {
+  if (wide_) return;
+  wide_bins_.Allocate(narrow_bins_.size());
+  std::copy_n(narrow_bins_.data(), narrow_bins_.size(), wide_bins_.data());
+  narrow_bins_.Release();
+  wide_ = true;
+  UpdateInner();
+}
+
 void BinStore::AddAtEdgeOrOutside(int32_t index, uint64_t count) {
+  if (wide_) {
+    AddAtEdgeOrOutsideTo<uint64_t>(index, count);
+  } else {
+    AddAtEdgeOrOutsideTo<uint32_t>(index, count);
+  }
+}
+
+template <typename T>
+void BinStore::AddAtEdgeOrOutsideTo(int32_t index, uint64_t count) {
   // Inside the window no collapse can be needed: the window is at most bin_limit wide and holds
   // every non-empty bin, so the floor stays at or below window_low_.
   if (index < window_low_ || index > window_high_) {
@@ -37,21 +75,25 @@ void BinStore::AddAtEdgeOrOutside(int32_t index, uint64_t count) {
       collapsed_ = true;
     }
   }
-  bins_[static_cast<size_t>(index - window_low_)] += count;
+  Bins<T>()[static_cast<size_t>(index - window_low_)] += static_cast<T>(count);
   lowest_ = std::min(lowest_, index);
   highest_ = std::max(highest_, index);
   UpdateInner();
 }
 
-uint64_t* BinStore::WindowFor(int32_t first, int32_t last) {
+template <typename T>
+T* BinStore::WindowFor(int32_t first, int32_t last) {
   if (first < window_low_ || last > window_high_) {
     const int64_t high = empty() ? last : std::max(last, highest_);
     const int64_t low = empty() ? first : std::min(first, lowest_);
     if (high - low + 1 > static_cast<int64_t>(bin_limit_)) return nullptr;  // would fold
     Reshape(first, last);  // folds nothing: the floor is at or below `low`
   }
-  return bins_.data() + (first - window_low_);
+  return Bins<T>().data() + (first - window_low_);
 }
+
+template uint32_t* BinStore::WindowFor<uint32_t>(int32_t, int32_t);
+template uint64_t* BinStore::WindowFor<uint64_t>(int32_t, int32_t);
 
 void BinStore::NoteAdded(int32_t first, int32_t last, bool source_collapsed) {
   collapsed_ = collapsed_ || source_collapsed;
@@ -60,8 +102,26 @@ void BinStore::NoteAdded(int32_t first, int32_t last, bool source_collapsed) {
   UpdateInner();
 }
 
+void BinStore::AddRange(int32_t first, std::span<const uint32_t> counts, bool source_collapsed) {
+  collapsed_ = collapsed_ || source_collapsed;
+  if (wide_) {
+    AddRangeTo<uint64_t>(first, counts);
+  } else {
+    AddRangeTo<uint32_t>(first, counts);
+  }
+}
+
 void BinStore::AddRange(int32_t first, std::span<const uint64_t> counts, bool source_collapsed) {
   collapsed_ = collapsed_ || source_collapsed;
+  if (wide_) {
+    AddRangeTo<uint64_t>(first, counts);
+  } else {
+    AddRangeTo<uint32_t>(first, counts);
+  }
+}
+
+template <typename T, typename S>
+void BinStore::AddRangeTo(int32_t first, std::span<const S> counts) {
   const int32_t last = first + static_cast<int32_t>(counts.size()) - 1;
   if (first < window_low_ || last > window_high_) {
     int32_t floor = Reshape(first, last);
@@ -73,7 +133,7 @@ void BinStore::AddRange(int32_t first, std::span<const uint64_t> counts, bool so
       size_t skip = std::min(static_cast<size_t>(floor - first), counts.size());
       for (size_t k = 0; k < skip; ++k) folded += counts[k];
       if (folded != 0) collapsed_ = true;
-      bins_[static_cast<size_t>(floor - window_low_)] += folded;
+      Bins<T>()[static_cast<size_t>(floor - window_low_)] += static_cast<T>(folded);
       counts = counts.subspan(skip);
       first = floor;
       // The folded counts may have made the floor non-empty while the remaining ones are zero.
@@ -81,7 +141,7 @@ void BinStore::AddRange(int32_t first, std::span<const uint64_t> counts, bool so
     }
   }
   if (!counts.empty()) {
-    AddCounts(bins_.data() + (first - window_low_), counts.data(), counts.size());
+    AddCounts(Bins<T>().data() + (first - window_low_), counts.data(), counts.size());
     // The last count is non-zero (precondition); the first one may be zero after folding.
     size_t k = 0;
     while (k < counts.size() && counts[k] == 0) ++k;
@@ -92,6 +152,11 @@ void BinStore::AddRange(int32_t first, std::span<const uint64_t> counts, bool so
 }
 
 int32_t BinStore::Reshape(int32_t need_low, int32_t need_high) {
+  return wide_ ? ReshapeTo<uint64_t>(need_low, need_high) : ReshapeTo<uint32_t>(need_low, need_high);
+}
+
+template <typename T>
+int32_t BinStore::ReshapeTo(int32_t need_low, int32_t need_high) {
   const int64_t limit = bin_limit_;
   int64_t new_highest = need_high;
   int64_t new_lowest = need_low;
@@ -111,10 +176,13 @@ int32_t BinStore::Reshape(int32_t need_low, int32_t need_high) {
   const int64_t low = new_lowest - pad_low;
   const int64_t high = new_highest + pad_high;
 
-  std::vector<uint64_t> bins(static_cast<size_t>(high - low + 1), 0);
+  CountBuffer<T> bins;
+  bins.Allocate(static_cast<size_t>(high - low + 1));
+  std::fill_n(bins.data(), bins.size(), T{0});
   if (!empty()) {
+    const CountBuffer<T>& old = Bins<T>();
     for (int64_t i = lowest_; i <= highest_; ++i) {
-      uint64_t c = bins_[static_cast<size_t>(i - window_low_)];
+      const T c = old[static_cast<size_t>(i - window_low_)];
       if (c == 0) continue;
       int64_t target = i;
       if (i < floor) {
@@ -125,25 +193,38 @@ int32_t BinStore::Reshape(int32_t need_low, int32_t need_high) {
     }
     lowest_ = static_cast<int32_t>(std::max<int64_t>(lowest_, floor));
   }
-  bins_ = std::move(bins);
+  Bins<T>() = std::move(bins);
   window_low_ = static_cast<int32_t>(low);
   window_high_ = static_cast<int32_t>(high);
   UpdateInner();
   return static_cast<int32_t>(floor);
 }
 
-void BinStore::Adopt(int32_t first, std::vector<uint64_t>&& counts, bool collapsed) {
-  bins_ = std::move(counts);
+template <typename T>
+T* BinStore::Replace(int32_t first, size_t n, bool collapsed) {
+  wide_ = std::is_same_v<T, uint64_t>;
+  if (wide_) {
+    narrow_bins_.Release();
+  } else {
+    wide_bins_.Release();
+  }
+  Bins<T>().Allocate(n);
   window_low_ = first;
-  window_high_ = first + static_cast<int32_t>(bins_.size()) - 1;
+  window_high_ = first + static_cast<int32_t>(n) - 1;
   lowest_ = window_low_;
   highest_ = window_high_;
   collapsed_ = collapsed;
   UpdateInner();
+  return Bins<T>().data();
 }
 
+template uint32_t* BinStore::Replace<uint32_t>(int32_t, size_t, bool);
+template uint64_t* BinStore::Replace<uint64_t>(int32_t, size_t, bool);
+
 void BinStore::Clear() {
-  bins_.clear();
+  narrow_bins_.Release();
+  wide_bins_.Release();
+  wide_ = false;
   window_low_ = 1;
   window_high_ = 0;
   lowest_ = std::numeric_limits<int32_t>::max();

@@ -10,9 +10,7 @@
 
 #include <cstdint>
 
-#if defined(__SSE2__) && defined(__x86_64__)
-#include <emmintrin.h>
-#endif
+#include "tally/sketch.h"
 
 namespace tally::sketch {
 
@@ -40,14 +38,11 @@ class FixedPointSum {
   // ToUnits for 0 <= value < 2^32 (the scaled value is below 2^52): one rounding conversion.
   // cvtsd2si rounds in the current mode, like the addition of 2^52 in ToUnits: both give the
   // nearest integer, ties to even, in the default mode.
-  static uint64_t ToUnitsBelow2To32(double value) {
-    const double scaled = value * 0x1p20;
-#if defined(__SSE2__) && defined(__x86_64__)
-    return static_cast<uint64_t>(_mm_cvtsd_si64(_mm_set_sd(scaled)));
-#else
-    return static_cast<uint64_t>(static_cast<int64_t>((scaled + 0x1p52) - 0x1p52));
-#endif
-  }
+  // (Sketch::Add, inline in the public header, uses this same function.)
+  static uint64_t ToUnitsBelow2To32(double value) { return sketch_internal::SumUnitsBelow2To32(value); }
+
+  FixedPointSum() = default;
+  explicit FixedPointSum(uint128 units) : units_(units) {}
 
   uint128 units() const { return units_; }
   void set_units(uint128 units) { units_ = units; }

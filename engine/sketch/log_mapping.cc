@@ -40,23 +40,26 @@ std::shared_ptr<const LogMapping::Table> LogMapping::BuildTable(uint32_t alpha_p
   return table;
 }
 
-std::shared_ptr<const LogMapping::Table> LogMapping::TableFor(uint32_t alpha_ppm) {
+const LogMapping::Table* LogMapping::TableFor(uint32_t alpha_ppm, std::shared_ptr<const Table>* owner) {
   static const std::shared_ptr<const Table> kDefault = BuildTable(10000);
-  if (alpha_ppm == 10000) return kDefault;
+  if (alpha_ppm == 10000) return kDefault.get();
   // A handful of accuracies are in use in practice; cache those, build any others per mapping.
   constexpr size_t kMaxCached = 32;
   static std::mutex mu;
   static std::map<uint32_t, std::shared_ptr<const Table>> cache;
   std::lock_guard<std::mutex> lock(mu);
   auto it = cache.find(alpha_ppm);
-  if (it != cache.end()) return it->second;
-  std::shared_ptr<const Table> table = BuildTable(alpha_ppm);
-  if (cache.size() < kMaxCached) cache.emplace(alpha_ppm, table);
-  return table;
+  if (it != cache.end()) {
+    *owner = it->second;
+  } else {
+    *owner = BuildTable(alpha_ppm);
+    if (cache.size() < kMaxCached) cache.emplace(alpha_ppm, *owner);
+  }
+  return owner->get();
 }
 
 LogMapping::LogMapping(uint32_t alpha_ppm)
-    : table_(TableFor(alpha_ppm)),
+    : table_(TableFor(alpha_ppm, &owner_)),
       slices_(table_->slices.data()),
       bins_per_octave_(table_->bins_per_octave),
       slice_shift_(52 - table_->slice_bits) {}

@@ -38,6 +38,10 @@ class LogMapping {
   uint32_t alpha_ppm() const { return table_->alpha_ppm; }
   double relative_accuracy() const { return static_cast<double>(table_->alpha_ppm) / 1e6; }
   int32_t bins_per_octave() const { return bins_per_octave_; }
+  // The table IndexOfNormal reads (entry p for the mantissa slice p) and the shift that gives p
+  // from the 52 mantissa bits; valid as long as the mapping or a copy of it exists.
+  const uint64_t* slices() const { return slices_; }
+  int slice_shift() const { return slice_shift_; }
 
   // The bin of a finite value > 0 (subnormals included). Monotone non-decreasing in the value.
   int32_t Index(double value) const {
@@ -85,10 +89,13 @@ class LogMapping {
     // mantissa b above which the slice's values are in bin j + 1 (all ones when none are).
     std::vector<uint64_t> slices;
   };
-  static std::shared_ptr<const Table> TableFor(uint32_t alpha_ppm);
+  // The default alpha's table lives as long as the program and is not reference-counted (no
+  // atomic operations per mapping of it); others are shared through *owner.
+  static const Table* TableFor(uint32_t alpha_ppm, std::shared_ptr<const Table>* owner);
   static std::shared_ptr<const Table> BuildTable(uint32_t alpha_ppm);
 
-  std::shared_ptr<const Table> table_;
+  std::shared_ptr<const Table> owner_;  // null for the default table
+  const Table* table_;
   const uint64_t* slices_;
   int32_t bins_per_octave_;
   int slice_shift_;

@@ -7,6 +7,10 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <memory>
+#include <span>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "engine/sketch/bin_store.h"
@@ -59,18 +63,50 @@ Status Ok() {
 
 }  // namespace
 
-struct Sketch::State {
-  State(uint32_t alpha_ppm, uint32_t bin_limit) : mapping(alpha_ppm), bins(bin_limit) {}
+struct Sketch::State : sketch_internal::AddPath {
+  State(uint32_t alpha_ppm, uint32_t bin_limit) : mapping(alpha_ppm), bins(bin_limit) {
+    slices = mapping.slices();
+    slice_shift = mapping.slice_shift();
+    bins_per_octave = mapping.bins_per_octave();
+    SyncBins();
+  }
+  // A copy points its add path at its own bins.
+  State(const State& other)
+      : AddPath(other),
+        mapping(other.mapping),
+        bins(other.bins),
+        zero_count(other.zero_count),
+        min(other.min),
+        max(other.max) {
+    slices = mapping.slices();
+    SyncBins();
+  }
+  State& operator=(const State&) = delete;
 
   LogMapping mapping;
   BinStore bins;
-  uint64_t count = 0;
   uint64_t zero_count = 0;
-  FixedPointSum sum;
   // +inf / -inf while empty, so that Add needs no special case for the first value.
   double min = std::numeric_limits<double>::infinity();
   double max = -std::numeric_limits<double>::infinity();
   std::vector<uint64_t> scratch;  // decoded bins of MergeFrom, reused between calls
+
+  // Points the add path at the bins again; called after every change of the bins (a change may
+  // move them or their range).
+  void SyncBins() {
+    inner_bins = bins.inner_bins();
+    inner_low = bins.inner_low();
+    inner_span = bins.inner_span();
+  }
+
+  // Makes the bins 64-bit when `more` positive values could take their total past what 32-bit
+  // counts hold. Invisible from outside (counts, answers and bytes stay the same), so it may run
+  // before an operation that then fails. Callers SyncBins afterwards.
+  void ReserveForPositive(uint64_t more) {
+    if (bins.wide()) return;
+    const uint64_t positive = count - zero_count;  // at most kNarrowLimit while narrow
+    if (more > BinStore::kNarrowLimit - positive) bins.Widen();
+  }
 
   SketchParts Parts() const {
     SketchParts p;
@@ -78,26 +114,39 @@ struct Sketch::State {
     p.bin_limit = bins.bin_limit();
     p.count = count;
     p.zero_count = zero_count;
-    p.sum_units = sum.units();
+    p.sum_units = sum_units;
     p.min = count > 0 ? min : 0;
     p.max = count > 0 ? max : 0;
     p.collapsed = bins.collapsed();
     p.first_index = bins.empty() ? 0 : bins.lowest();
-    p.bins = bins.NonEmptyRange();
+    p.bins = bins.VisitNonEmpty([](auto counts) {
+      sketch::CountsView view;
+      if constexpr (std::is_same_v<decltype(counts), std::span<const uint64_t>>) {
+        view.wide = counts;
+      } else {
+        view.narrow = counts;
+      }
+      return view;
+    });
     return p;
+  }
+
+  bool CanAddSum(uint128 units) const {
+    uint128 ignored;
+    return !__builtin_add_overflow(sum_units, units, &ignored);
   }
 
   // True when Merge(p) would succeed (same options, no overflow).
   bool CanMerge(const SketchParts& p) const {
     return p.alpha_ppm == mapping.alpha_ppm() && p.bin_limit == bins.bin_limit() &&
-           count <= std::numeric_limits<uint64_t>::max() - p.count && sum.CanAdd(p.sum_units);
+           count <= std::numeric_limits<uint64_t>::max() - p.count && CanAddSum(p.sum_units);
   }
 
   // Merge's changes other than the bins. REQUIRES CanMerge(p).
   void MergeTotals(const SketchParts& p) {
     count += p.count;
     zero_count += p.zero_count;
-    sum.AddUnits(p.sum_units);
+    sum_units += p.sum_units;
     min = std::min(min, p.min);
     max = std::max(max, p.max);
   }
@@ -109,48 +158,62 @@ struct Sketch::State {
           " ppm and bin limit " + std::to_string(p.bin_limit) + " into one with " +
           std::to_string(mapping.alpha_ppm()) + " ppm and " + std::to_string(bins.bin_limit()));
     }
-    if (p.count == 0) return Status::OK();
+    if (p.count == 0) return Ok();
     if (count > std::numeric_limits<uint64_t>::max() - p.count) {
       return Status::InvalidArgument("sketch: merged count would exceed 2^64 - 1");
     }
-    if (!sum.CanAdd(p.sum_units)) return Status::InvalidArgument("sketch: merged sum would exceed 2^108");
+    if (!CanAddSum(p.sum_units)) return Status::InvalidArgument("sketch: merged sum would exceed 2^108");
+    if (!p.bins.empty()) {
+      ReserveForPositive(p.count - p.zero_count);
+      p.bins.Visit([&](auto counts) { bins.AddRange(p.first_index, counts, p.collapsed); });
+      SyncBins();
+    }
     MergeTotals(p);
-    if (!p.bins.empty()) bins.AddRange(p.first_index, p.bins, p.collapsed);
-    return Status::OK();
+    return Ok();
   }
 
   void Clear() {
     bins.Clear();
     count = 0;
     zero_count = 0;
-    sum.set_units(0);
+    sum_units = 0;
     min = std::numeric_limits<double>::infinity();
     max = -std::numeric_limits<double>::infinity();
+    SyncBins();
   }
 };
 
-Sketch::Sketch() : state_(std::make_unique<State>(kDefaultAlphaPpm, kDefaultBinLimit)) {}
-Sketch::Sketch(std::unique_ptr<State> state) : state_(std::move(state)) {}
-Sketch::Sketch(const Sketch& other)
-    : state_(other.state_ ? std::make_unique<State>(*other.state_) : nullptr) {}
+Sketch::Sketch() : state_(new State(kDefaultAlphaPpm, kDefaultBinLimit)) {}
+Sketch::Sketch(State* state) : state_(state) {}
+Sketch::Sketch(const Sketch& other) : state_(other.state_ ? new State(other.state()) : nullptr) {}
 Sketch& Sketch::operator=(const Sketch& other) {
-  if (this != &other) state_ = other.state_ ? std::make_unique<State>(*other.state_) : nullptr;
+  if (this != &other) {
+    State* copy = other.state_ ? new State(other.state()) : nullptr;
+    delete static_cast<State*>(state_);
+    state_ = copy;
+  }
   return *this;
 }
-Sketch::Sketch(Sketch&& other) noexcept = default;
-Sketch& Sketch::operator=(Sketch&& other) noexcept = default;
-Sketch::~Sketch() = default;
+Sketch::Sketch(Sketch&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+Sketch& Sketch::operator=(Sketch&& other) noexcept {
+  if (this != &other) {
+    delete static_cast<State*>(state_);
+    state_ = std::exchange(other.state_, nullptr);
+  }
+  return *this;
+}
+Sketch::~Sketch() { delete static_cast<State*>(state_); }
 
 Sketch::State& Sketch::state() {
   if (!state_) [[unlikely]] RecreateAfterMove();
-  return *state_;
+  return static_cast<State&>(*state_);
 }
 
-void Sketch::RecreateAfterMove() { state_ = std::make_unique<State>(kDefaultAlphaPpm, kDefaultBinLimit); }
+void Sketch::RecreateAfterMove() { state_ = new State(kDefaultAlphaPpm, kDefaultBinLimit); }
 
 const Sketch::State& Sketch::state() const {
   static const State kEmpty(kDefaultAlphaPpm, kDefaultBinLimit);
-  return state_ ? *state_ : kEmpty;
+  return state_ ? static_cast<const State&>(*state_) : kEmpty;
 }
 
 Result<Sketch> Sketch::Create(const SketchOptions& options) {
@@ -164,7 +227,7 @@ Result<Sketch> Sketch::Create(const SketchOptions& options) {
     return Status::InvalidArgument("sketch: bin_limit " + std::to_string(options.bin_limit) +
                                    " must be in [1, 65536]");
   }
-  return Sketch(std::make_unique<State>(static_cast<uint32_t>(ppm), options.bin_limit));
+  return Sketch(new State(static_cast<uint32_t>(ppm), options.bin_limit));
 }
 
 SketchOptions Sketch::options() const {
@@ -174,45 +237,10 @@ SketchOptions Sketch::options() const {
   return o;
 }
 
-bool Sketch::AddCommon(double value) noexcept {
-  // One unsigned comparison of the bits accepts exactly the normal doubles in [2^-1022, 2^32):
-  // zero, subnormals, negatives (sign bit), infinities, NaN and large values all fall outside.
-  constexpr uint64_t kLowest = std::bit_cast<uint64_t>(0x1p-1022);
-  constexpr uint64_t kAbove = std::bit_cast<uint64_t>(0x1p32);
-  const uint64_t bits = std::bit_cast<uint64_t>(value);
-  if (bits - kLowest >= kAbove - kLowest) return false;
-  State* s = state_.get();
-  if (s == nullptr || s->count == std::numeric_limits<uint64_t>::max()) return false;
-  const size_t slot = s->bins.InnerSlot(s->mapping.IndexOfNormal(value));
-  if (slot == BinStore::kNoSlot) return false;  // a bin at an end of the range, or outside it
-  uint128 sum;
-  if (__builtin_add_overflow(s->sum.units(), FixedPointSum::ToUnitsBelow2To32(value), &sum)) return false;
-  // Committed. A value in an inner bin is above the lowest bin, which holds min (or min is 0),
-  // and below the highest bin, which holds max: neither changes.
-  s->bins.IncrementSlot(slot);
-  s->sum.set_units(sum);
-  ++s->count;
-  return true;
-}
-
 Status Sketch::AddOther(double value) {
   // One comparison pair rejects negatives, NaN (all comparisons false), infinities and huge values.
   if (!(value >= 0 && value <= kMaxValue)) return InvalidValue(value);
-  State& s = state();
-  if (s.count == std::numeric_limits<uint64_t>::max()) {
-    return Status::InvalidArgument("sketch: count would exceed 2^64 - 1");
-  }
-  if (!s.sum.Add(value, 1)) return Status::InvalidArgument("sketch: sum would exceed 2^108");
-  if (value > 0) {
-    s.bins.Add(s.mapping.Index(value), 1);
-  } else {
-    value = 0.0;  // -0.0 and +0.0 are the same value; keep one bit pattern for min/max
-    ++s.zero_count;
-  }
-  ++s.count;
-  s.min = std::min(s.min, value);
-  s.max = std::max(s.max, value);
-  return Status::OK();
+  return Add(value, 1);
 }
 
 Status Sketch::Add(double value, uint64_t count) {
@@ -222,13 +250,17 @@ Status Sketch::Add(double value, uint64_t count) {
   if (s.count > std::numeric_limits<uint64_t>::max() - count) {
     return Status::InvalidArgument("sketch: count would exceed 2^64 - 1");
   }
-  if (!s.sum.Add(value, count)) return Status::InvalidArgument("sketch: sum would exceed 2^108");
+  FixedPointSum sum(s.sum_units);
+  if (!sum.Add(value, count)) return Status::InvalidArgument("sketch: sum would exceed 2^108");
   if (value > 0) {
+    s.ReserveForPositive(count);
     s.bins.Add(s.mapping.Index(value), count);
+    s.SyncBins();
   } else {
-    value = 0.0;
+    value = 0.0;  // -0.0 and +0.0 are the same value; keep one bit pattern for min/max
     s.zero_count += count;
   }
+  s.sum_units = sum.units();
   s.count += count;
   s.min = std::min(s.min, value);
   s.max = std::max(s.max, value);
@@ -243,19 +275,39 @@ Status Sketch::Merge(const Sketch& other) {
   return state().Merge(other.state().Parts());
 }
 
+namespace {
+
+// MergeFrom's common case for counts of type T (the target's width): the dense counts added
+// straight into the target's bins, when its window can take them without folding. Returns
+// false when the window cannot (nothing changed); else the decoder's verdict, with the bins
+// unchanged on error. The window may have been reallocated either way.
+template <typename T>
+bool MergeDenseDirect(BinStore& store, const SketchParts& parts, const sketch::EncodedBins& bins, Status* status) {
+  const int32_t last = parts.first_index + static_cast<int32_t>(bins.span) - 1;
+  T* const dst = store.WindowFor<T>(parts.first_index, last);
+  if (dst == nullptr) return false;
+  *status = sketch::AddDecodedDenseBins(bins, parts, dst);
+  if (status->ok()) store.NoteAdded(parts.first_index, last, parts.collapsed);
+  return true;
+}
+
+}  // namespace
+
 Status Sketch::MergeFrom(std::string_view bytes) {
   State& s = state();
   SketchParts parts;
   sketch::EncodedBins bins;
   TALLY_RETURN_IF_ERROR(sketch::DecodeSketchHeader(bytes, &s.mapping, &parts, &bins));
   if (bins.span != 0 && !bins.sparse && s.CanMerge(parts)) {
-    // The common case: dense counts added straight into the bins, when the window can take them
-    // without folding. The decoder undoes its additions on any error, so bad bytes change nothing
-    // (the window may have been reallocated, which is not visible).
-    const int32_t last = parts.first_index + static_cast<int32_t>(bins.span) - 1;
-    if (uint64_t* dst = s.bins.WindowFor(parts.first_index, last)) {
-      TALLY_RETURN_IF_ERROR(sketch::AddDecodedDenseBins(bins, parts, dst));
-      s.bins.NoteAdded(parts.first_index, last, parts.collapsed);
+    // The common case. The decoder undoes its additions on any error, so bad bytes change nothing
+    // visible (the window may have been reallocated and the counts widened).
+    s.ReserveForPositive(parts.count - parts.zero_count);
+    Status status;
+    const bool direct = s.bins.wide() ? MergeDenseDirect<uint64_t>(s.bins, parts, bins, &status)
+                                      : MergeDenseDirect<uint32_t>(s.bins, parts, bins, &status);
+    s.SyncBins();
+    if (direct) {
+      if (!status.ok()) return status;
       s.MergeTotals(parts);
       return Ok();
     }
@@ -263,7 +315,7 @@ Status Sketch::MergeFrom(std::string_view bytes) {
   // Otherwise decode into scratch space first, so that bad bytes leave the sketch untouched.
   if (bins.span != 0) {
     TALLY_RETURN_IF_ERROR(sketch::DecodeBins(bins, parts, &s.scratch));
-    parts.bins = s.scratch;
+    parts.bins = sketch::CountsView{{}, s.scratch};
   }
   return s.Merge(parts);
 }
@@ -291,17 +343,18 @@ Result<double> Sketch::Quantile(double q) const {
   if (k == last) return s.max;
   if (k < s.zero_count) return 0.0;
   const uint64_t rank = k - s.zero_count;  // among the positive values
-  std::span<const uint64_t> bins = s.bins.NonEmptyRange();
-  uint64_t seen = 0;
-  for (size_t i = 0; i < bins.size(); ++i) {
-    seen += bins[i];
-    if (seen > rank) {
-      const double value = s.mapping.Representative(s.bins.lowest() + static_cast<int32_t>(i));
-      // Clamping only moves the answer towards the exact one, which lies in [min, max].
-      return std::clamp(value, s.min, s.max);
+  const size_t bin = s.bins.VisitNonEmpty([rank](auto bins) {
+    uint64_t seen = 0;
+    for (size_t i = 0; i < bins.size(); ++i) {
+      seen += bins[i];
+      if (seen > rank) return i;
     }
-  }
-  return s.max;  // unreachable: the bins hold count - zero_count values
+    return bins.size();
+  });
+  if (bin == static_cast<size_t>(s.bins.highest() - s.bins.lowest()) + 1) return s.max;  // unreachable
+  const double value = s.mapping.Representative(s.bins.lowest() + static_cast<int32_t>(bin));
+  // Clamping only moves the answer towards the exact one, which lies in [min, max].
+  return std::clamp(value, s.min, s.max);
 }
 
 Result<uint64_t> Sketch::Rank(double value) const {
@@ -312,15 +365,16 @@ Result<uint64_t> Sketch::Rank(double value) const {
   if (value == 0) return s.zero_count;
   // Here 0 < value < max <= kMaxValue.
   const int32_t index = s.mapping.Index(value);
-  uint64_t rank = s.zero_count;
-  std::span<const uint64_t> bins = s.bins.NonEmptyRange();
   const int64_t through = static_cast<int64_t>(index) - s.bins.lowest();
-  for (int64_t i = 0; i <= through && i < static_cast<int64_t>(bins.size()); ++i) rank += bins[i];
-  return rank;
+  return s.bins.VisitNonEmpty([&](auto bins) {
+    uint64_t rank = s.zero_count;
+    for (int64_t i = 0; i <= through && i < static_cast<int64_t>(bins.size()); ++i) rank += bins[i];
+    return rank;
+  });
 }
 
 uint64_t Sketch::Count() const { return state().count; }
-double Sketch::Sum() const { return state().sum.ToDouble(); }
+double Sketch::Sum() const { return FixedPointSum(state().sum_units).ToDouble(); }
 
 Result<double> Sketch::Min() const {
   if (state().count == 0) return Status::NotFound("sketch: min of an empty sketch");
@@ -346,18 +400,30 @@ void Sketch::SerializeTo(std::string* out) const { sketch::EncodeSketch(state().
 
 Result<Sketch> Sketch::Deserialize(std::string_view bytes) {
   SketchParts parts;
-  std::vector<uint64_t> bins;
-  TALLY_RETURN_IF_ERROR(sketch::DecodeSketch(bytes, &DefaultMapping(), &parts, &bins));
-  auto state = std::make_unique<State>(parts.alpha_ppm, parts.bin_limit);
+  sketch::EncodedBins bins;
+  TALLY_RETURN_IF_ERROR(sketch::DecodeSketchHeader(bytes, &DefaultMapping(), &parts, &bins));
+  std::unique_ptr<State> state = std::make_unique<State>(parts.alpha_ppm, parts.bin_limit);
+  if (bins.span != 0) {
+    // Decoded in place into the new sketch's bins: 32-bit counts unless they total 2^32 or more.
+    Status status;
+    if (parts.count - parts.zero_count <= BinStore::kNarrowLimit) {
+      uint32_t* dst = state->bins.Replace<uint32_t>(parts.first_index, bins.span, parts.collapsed);
+      status = sketch::DecodeBinsInto(bins, parts, dst);
+    } else {
+      uint64_t* dst = state->bins.Replace<uint64_t>(parts.first_index, bins.span, parts.collapsed);
+      status = sketch::DecodeBinsInto(bins, parts, dst);
+    }
+    if (!status.ok()) return status;
+    state->SyncBins();
+  }
   state->count = parts.count;
   state->zero_count = parts.zero_count;
-  state->sum.set_units(parts.sum_units);
+  state->sum_units = parts.sum_units;
   if (parts.count > 0) {
     state->min = parts.min;
     state->max = parts.max;
   }
-  if (!bins.empty()) state->bins.Adopt(parts.first_index, std::move(bins), parts.collapsed);
-  return Sketch(std::move(state));
+  return Sketch(state.release());
 }
 
 }  // namespace tally

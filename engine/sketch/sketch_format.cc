@@ -67,8 +67,8 @@ void EncodeSketch(const SketchParts& parts, std::string* out) {
   if (has_zeros) flags |= Bit(SketchFlag::kHasZeros);
   if (has_positive) {
     if (parts.collapsed) flags |= Bit(SketchFlag::kCollapsed);
-    dense_size = DenseEncodedSize(parts.bins);
-    sparse_size = SparseEncodedSize(parts.bins);
+    dense_size = parts.bins.Visit([](auto counts) { return DenseEncodedSize(counts); });
+    sparse_size = parts.bins.Visit([](auto counts) { return SparseEncodedSize(counts); });
     if (sparse_size < dense_size) flags |= Bit(SketchFlag::kSparseBins);
     if ((parts.sum_units & FixedPointSum::kFractionMask) == 0) flags |= Bit(SketchFlag::kIntegralSum);
     if (IsIntegral(parts.max) && (has_zeros || IsIntegral(parts.min))) {
@@ -106,9 +106,9 @@ void EncodeSketch(const SketchParts& parts, std::string* out) {
     w.PutSignedVarint(parts.first_index);
     w.PutVarint64(parts.bins.size());
     if (flags & Bit(SketchFlag::kSparseBins)) {
-      EncodeSparse(parts.bins, w);
+      parts.bins.Visit([&w](auto counts) { EncodeSparse(counts, w); });
     } else {
-      EncodeDense(parts.bins, w);
+      parts.bins.Visit([&w](auto counts) { EncodeDense(counts, w); });
     }
   }
   w.PutFixed32(SketchChecksum(std::string_view(*out).substr(start)));
@@ -301,26 +301,28 @@ Status CheckDecodedBins(const SketchParts& parts, const DenseSummary& summary) {
   return Ok();
 }
 
-Status DecodeBins(const EncodedBins& bins, const SketchParts& parts, std::vector<uint64_t>* bin_storage) {
-  // Every entry is written by the decoders: resizing a reused buffer fills nothing.
-  bin_storage->resize(bins.span);
+namespace {
+
+template <typename T>
+Status DecodeBinsTo(const EncodedBins& bins, const SketchParts& parts, T* dst) {
   ByteReader in(std::string_view(reinterpret_cast<const char*>(bins.bytes.data()), bins.bytes.size()));
   DenseSummary summary;
   if (bins.sparse) {
-    summary.total = DecodeSparse(in, *bin_storage);
+    summary.total = DecodeSparse(in, std::span<T>(dst, bins.span));
     if (in.ok()) {
-      summary.first = bin_storage->front();
-      summary.last = bin_storage->back();
+      summary.first = dst[0];
+      summary.last = dst[bins.span - 1];
     }
   } else {
-    DecodeDense(in, *bin_storage, &summary, bins.sketch);
+    DecodeDense(in, std::span<T>(dst, bins.span), &summary, bins.sketch);
   }
   if (!in.ok()) return BinsCorruption(bins, in, in.error());
   if (in.remaining() != 0) return BinsCorruption(bins, in, "trailing bytes");
   return CheckDecodedBins(parts, summary);
 }
 
-Status AddDecodedDenseBins(const EncodedBins& bins, const SketchParts& parts, uint64_t* dst) {
+template <typename T>
+Status AddDecodedDenseBinsTo(const EncodedBins& bins, const SketchParts& parts, T* dst) {
   ByteReader in(std::string_view(reinterpret_cast<const char*>(bins.bytes.data()), bins.bytes.size()));
   DenseSummary summary;
   if (!AddDense(in, dst, bins.span, &summary, bins.sketch)) return BinsCorruption(bins, in, in.error());
@@ -328,6 +330,30 @@ Status AddDecodedDenseBins(const EncodedBins& bins, const SketchParts& parts, ui
                                       : CheckDecodedBins(parts, summary);
   if (!status.ok()) SubtractDense(bins.bytes, dst, bins.span);
   return status;
+}
+
+}  // namespace
+
+Status DecodeBins(const EncodedBins& bins, const SketchParts& parts, std::vector<uint64_t>* bin_storage) {
+  // Every entry is written by the decoders: resizing a reused buffer fills nothing.
+  bin_storage->resize(bins.span);
+  return DecodeBinsTo(bins, parts, bin_storage->data());
+}
+
+Status DecodeBinsInto(const EncodedBins& bins, const SketchParts& parts, uint32_t* dst) {
+  return DecodeBinsTo(bins, parts, dst);
+}
+
+Status DecodeBinsInto(const EncodedBins& bins, const SketchParts& parts, uint64_t* dst) {
+  return DecodeBinsTo(bins, parts, dst);
+}
+
+Status AddDecodedDenseBins(const EncodedBins& bins, const SketchParts& parts, uint32_t* dst) {
+  return AddDecodedDenseBinsTo(bins, parts, dst);
+}
+
+Status AddDecodedDenseBins(const EncodedBins& bins, const SketchParts& parts, uint64_t* dst) {
+  return AddDecodedDenseBinsTo(bins, parts, dst);
 }
 
 Status DecodeSketch(std::string_view bytes, const LogMapping* mapping_hint, SketchParts* parts,
@@ -339,7 +365,7 @@ Status DecodeSketch(std::string_view bytes, const LogMapping* mapping_hint, Sket
     bin_storage->clear();
   } else {
     TALLY_RETURN_IF_ERROR(DecodeBins(bins, p, bin_storage));
-    p.bins = *bin_storage;
+    p.bins = CountsView{{}, *bin_storage};
   }
   *parts = p;
   return Ok();

@@ -1,5 +1,5 @@
 // The serialized sketch (format version 1): header, bins, checksum. The byte layout, the flags and
-// the invariants a decoder checks are written down in docs/format-sketch.md; keep the two in step.
+// the invariants a decoder checks are written down in docs/format.md ("Sketch"); keep the two in step.
 #pragma once
 
 #include <cstdint>
@@ -35,6 +35,22 @@ inline constexpr uint32_t kMaxBinLimit = 65536;
 inline constexpr double kMaxValue = 0x1p62;
 inline constexpr size_t kChecksumSize = 4;
 
+// Counts of consecutive bins as a BinStore holds them: 32-bit (narrow) or 64-bit (wide). The wide
+// span is the one in use when it is non-empty.
+struct CountsView {
+  std::span<const uint32_t> narrow;
+  std::span<const uint64_t> wide;
+
+  size_t size() const { return wide.empty() ? narrow.size() : wide.size(); }
+  bool empty() const { return size() == 0; }
+  // f(narrow) or f(wide); both calls must return the same type.
+  template <typename F>
+  decltype(auto) Visit(F&& f) const {
+    if (wide.empty()) return f(narrow);
+    return f(wide);
+  }
+};
+
 // Everything a serialized sketch holds, as a view. `bins` are the counts of indexes first_index,
 // first_index + 1, ... (first and last non-zero); empty when no value is positive.
 struct SketchParts {
@@ -47,7 +63,7 @@ struct SketchParts {
   double max = 0;
   bool collapsed = false;
   int32_t first_index = 0;
-  std::span<const uint64_t> bins;
+  CountsView bins;
 };
 
 // Appends the encoding of `parts` to *out.
@@ -73,8 +89,16 @@ Status DecodeSketchHeader(std::string_view bytes, const LogMapping* mapping_hint
 // (their sum, non-empty ends, no trailing bytes). Corruption when they do not decode or agree.
 Status DecodeBins(const EncodedBins& bins, const SketchParts& parts, std::vector<uint64_t>* bin_storage);
 
+// Decodes the counts into dst[0..bins.span) with the checks of DecodeBins (dst may be partly
+// written on error). 32-bit counts only when the header's count is below 2^32: a larger bin count
+// is then corrupt.
+Status DecodeBinsInto(const EncodedBins& bins, const SketchParts& parts, uint32_t* dst);
+Status DecodeBinsInto(const EncodedBins& bins, const SketchParts& parts, uint64_t* dst);
+
 // REQUIRES !bins.sparse. Adds the counts to dst[0..bins.span) with the checks of DecodeBins; all
-// or nothing: on error dst is left exactly as it was.
+// or nothing: on error dst is left exactly as it was. 32-bit counts as for DecodeBinsInto, and
+// the caller makes sure the sums fit.
+Status AddDecodedDenseBins(const EncodedBins& bins, const SketchParts& parts, uint32_t* dst);
 Status AddDecodedDenseBins(const EncodedBins& bins, const SketchParts& parts, uint64_t* dst);
 
 // Decodes `bytes` into *parts; parts->bins then points into *bin_storage, which is resized to the

@@ -20,15 +20,53 @@
 // byte strings it was deserialized or merged from. Copying copies the bins.
 #pragma once
 
+#include <bit>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
+
+#if defined(__SSE2__) && defined(__x86_64__)
+#include <emmintrin.h>
+#endif
 
 #include "tally/result.h"
 #include "tally/status.h"
 
 namespace tally {
+
+namespace sketch_internal {
+
+__extension__ typedef unsigned __int128 Uint128;
+
+// Not part of the API. The part of a sketch's state that Add's common case reads and writes; it
+// leads the state (engine/sketch), which keeps it in step with the mapping and the bins, so that
+// the inline Sketch::Add reaches everything through one pointer.
+struct AddPath {
+  // The mapping's table (engine/sketch/log_mapping.h, LogMapping::IndexOfNormal).
+  const uint64_t* slices = nullptr;
+  int32_t slice_shift = 0;
+  int32_t bins_per_octave = 0;
+  // The 32-bit counts of the bins strictly inside the occupied range: bin inner_low + k is
+  // inner_bins[k] for k < inner_span. inner_span is 0 when there are none (or counts are 64-bit).
+  uint32_t* inner_bins = nullptr;
+  int32_t inner_low = 0;
+  uint32_t inner_span = 0;
+  uint64_t count = 0;      // Count()
+  Uint128 sum_units = 0;   // the sum in 2^-20 units
+};
+
+// value * 2^20 rounded to the nearest integer (ties to even) for 0 <= value < 2^32: one rounding
+// conversion, in the default rounding mode the same as the general conversion of the engine.
+inline uint64_t SumUnitsBelow2To32(double value) {
+  const double scaled = value * 0x1p20;  // below 2^52
+#if defined(__SSE2__) && defined(__x86_64__)
+  return static_cast<uint64_t>(_mm_cvtsd_si64(_mm_set_sd(scaled)));
+#else
+  return static_cast<uint64_t>(static_cast<int64_t>((scaled + 0x1p52) - 0x1p52));
+#endif
+}
+
+}  // namespace sketch_internal
 
 // The configuration of a Sketch. Both fields shape the serialized data: they are stored in it, and
 // sketches merge only when both fields are equal. Neither can change after creation.
@@ -146,18 +184,46 @@ class Sketch {
   static Result<Sketch> Deserialize(std::string_view bytes);
 
  private:
-  struct State;
-  explicit Sketch(std::unique_ptr<State> state);
+  struct State;  // derives from sketch_internal::AddPath
+  explicit Sketch(State* state);
   State& state();
   const State& state() const;
   void RecreateAfterMove();
   // Add's common case: a normal value below 2^32 whose bin lies strictly inside the occupied bin
-  // range (so min, max and the range stay as they are). Returns false, changing nothing, for
-  // anything else; AddOther then handles the value in full.
-  bool AddCommon(double value) noexcept;
+  // range (so min, max and the range stay as they are), with fewer than 2^32 - 1 values so far
+  // (the bins' 32-bit counts cannot overflow). Returns false, changing nothing, for anything else;
+  // AddOther then handles the value in full.
+  bool AddCommon(double value) noexcept {
+    // One unsigned comparison of the bits accepts exactly the normal doubles in [2^-1022, 2^32):
+    // zero, subnormals, negatives (sign bit), infinities, NaN and large values all fall outside.
+    constexpr uint64_t kLowest = 0x0010000000000000;  // the bits of 2^-1022
+    constexpr uint64_t kAbove = 0x41F0000000000000;   // the bits of 2^32
+    constexpr uint64_t kMantissa = (uint64_t{1} << 52) - 1;
+    const uint64_t bits = std::bit_cast<uint64_t>(value);
+    if (bits - kLowest >= kAbove - kLowest) return false;
+    sketch_internal::AddPath* const a = state_;
+    if (a == nullptr) [[unlikely]] return false;
+    // The bin: k per octave times the exponent, plus the mantissa's bin within the octave from the
+    // table: its first bin and the one boundary the table slice may hold.
+    const uint64_t mantissa = bits & kMantissa;
+    const uint64_t entry = a->slices[mantissa >> a->slice_shift];
+    const int32_t index = (static_cast<int32_t>(bits >> 52) - 1023) * a->bins_per_octave +
+                          static_cast<int32_t>(entry >> 52) + (mantissa > (entry & kMantissa) ? 1 : 0);
+    const uint32_t k = static_cast<uint32_t>(index) - static_cast<uint32_t>(a->inner_low);
+    if (k >= a->inner_span) return false;  // an end bin of the range, outside it, or no inner bins
+    const uint64_t count = a->count + 1;
+    if (count > 0xFFFFFFFF) return false;  // the 32-bit bins could overflow: the general path widens
+    sketch_internal::Uint128 sum;
+    if (__builtin_add_overflow(a->sum_units, sketch_internal::SumUnitsBelow2To32(value), &sum)) return false;
+    ++a->inner_bins[k];
+    a->count = count;
+    a->sum_units = sum;
+    return true;
+  }
   Status AddOther(double value);
 
-  std::unique_ptr<State> state_;  // null only after a move: then behaves as empty, default options
+  // The state (a State), owned; null only after a move: then behaves as empty, default options.
+  sketch_internal::AddPath* state_ = nullptr;
 };
 
 }  // namespace tally

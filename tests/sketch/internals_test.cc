@@ -121,12 +121,13 @@ std::map<int32_t, uint64_t> CollapseModel(const std::map<int32_t, uint64_t>& exa
 std::map<int32_t, uint64_t> Contents(const BinStore& store) {
   std::map<int32_t, uint64_t> out;
   if (store.empty()) return out;
-  std::span<const uint64_t> bins = store.NonEmptyRange();
-  EXPECT_NE(bins.front(), 0u);
-  EXPECT_NE(bins.back(), 0u);
-  for (size_t k = 0; k < bins.size(); ++k) {
-    if (bins[k] != 0) out[store.lowest() + static_cast<int32_t>(k)] = bins[k];
-  }
+  store.VisitNonEmpty([&](auto bins) {
+    EXPECT_NE(bins.front(), 0u);
+    EXPECT_NE(bins.back(), 0u);
+    for (size_t k = 0; k < bins.size(); ++k) {
+      if (bins[k] != 0) out[store.lowest() + static_cast<int32_t>(k)] = bins[k];
+    }
+  });
   return out;
 }
 
@@ -153,7 +154,8 @@ TEST(BinStore, CollapseMatchesTheModelForAddsAndRangeMerges) {
 
     BinStore merged(limit);
     for (size_t p = parts.size(); p-- > 0;) {
-      if (!parts[p].empty()) merged.AddRange(parts[p].lowest(), parts[p].NonEmptyRange(), parts[p].collapsed());
+      if (parts[p].empty()) continue;
+      parts[p].VisitNonEmpty([&](auto counts) { merged.AddRange(parts[p].lowest(), counts, parts[p].collapsed()); });
     }
     EXPECT_EQ(Contents(merged), expected) << "trial " << trial;
     EXPECT_EQ(merged.collapsed(), collapsed) << "trial " << trial;
