@@ -34,7 +34,7 @@ Status Head::EncodeFlush(int64_t window_us, rollup::RollupBuilder* rollups, std:
                          std::vector<EncodedRollup>* rollup_rows) const {
   std::vector<uint32_t> order;
   std::vector<EventRow> sorted;
-  std::vector<rollup::EncodedRow> series_rollups;
+  std::vector<rollup::RowBytes> series_rollups;
   codec::BlockColumns chunk;
   for (uint32_t dense : touched_) {
     const std::vector<EventRow>& rows = *rows_[dense];
@@ -49,7 +49,7 @@ Status Head::EncodeFlush(int64_t window_us, rollup::RollupBuilder* rollups, std:
     }
     series_rollups.clear();
     rollups->AddSeries(in_order ? std::span<const EventRow>(rows) : std::span<const EventRow>(sorted), &series_rollups);
-    for (rollup::EncodedRow& r : series_rollups) rollup_rows->push_back(EncodedRollup{dense, std::move(r)});
+    for (const rollup::RowBytes& r : series_rollups) rollup_rows->push_back(EncodedRollup{dense, r});
     size_t i = 0;
     while (i < order.size()) {
       const int64_t window = store::WindowStart(rows[order[i]].timestamp_us, window_us);

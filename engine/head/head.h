@@ -20,10 +20,11 @@
 
 namespace tally::head {
 
-// A flush's rollup contribution: one series' cell row at one resolution, to be merged.
+// A flush's rollup contribution: one series' cell row at one resolution, to be merged. The bytes
+// live in the RollupBuilder the flush encoded with.
 struct EncodedRollup {
   uint32_t series_dense = 0;
-  rollup::EncodedRow row;
+  rollup::RowBytes row;
 };
 
 // An encoded block ready to be written: its key parts and bytes.
@@ -67,7 +68,8 @@ class Head {
   const std::vector<uint32_t>& series() const { return touched_; }
 
   // Encodes every series' events into blocks that do not cross a multiple of `window_us`, rows in
-  // time order (ties in order of addition), and into rollup cell rows through `rollups`.
+  // time order (ties in order of addition), and into rollup cell rows through `rollups` (a
+  // series' rows together), whose bytes stay in `rollups`.
   Status EncodeFlush(int64_t window_us, rollup::RollupBuilder* rollups, std::vector<EncodedBlock>* blocks,
                      std::vector<EncodedRollup>* rollup_rows) const;
 

@@ -2,11 +2,14 @@
 // flush's partial cells, and merging adds rows cell by cell (cell_row.h).
 //
 // Merging is associative and commutative, so RocksDB may combine operands in any grouping (partial
-// merge) and the result is the same. A damaged operand or value makes the merge fail, which RocksDB
-// reports as Corruption to the reader — never a silent zero. Nothing throws.
+// merge) and the result is the same. All the operands of a key are merged in one pass (each cell
+// decoded once, a cell present in one operand only copied as it is), not pairwise. A damaged
+// operand or value makes the merge fail, which RocksDB reports as Corruption to the reader — never
+// a silent zero. Nothing throws.
 //
-// The operator's name is part of the format: RocksDB refuses to open a family whose SST files were
-// written with a different merge operator name.
+// RocksDB records the operator's name in the OPTIONS file and the SST properties but does not
+// check it on open. The name changes with the operand format (v2: cell rows of version 2); the
+// operator still reads version 1 rows and rewrites them as version 2 when it merges them.
 #pragma once
 
 #include <memory>
@@ -15,7 +18,7 @@
 
 namespace tally::rollup {
 
-inline constexpr const char* kMergeOperatorName = "tally.RollupRowMerge.v1";
+inline constexpr const char* kMergeOperatorName = "tally.RollupRowMerge.v2";
 
 std::shared_ptr<rocksdb::MergeOperator> NewRollupMergeOperator();
 

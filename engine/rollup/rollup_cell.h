@@ -13,10 +13,13 @@
 // past kExactLatencies becomes the sketch of all its values, which is the same sketch the values
 // would have built directly).
 //
-// Serialized layout: docs/format.md, "Rollup cell". Cells are stored inside cell rows
-// (cell_row.h), which carry the checksum.
+// Serialized layout: docs/format.md, "Cell". A cell is stored only inside a cell row (cell_row.h),
+// which carries the format version and the checksum; the cell itself is self-delimiting (no length
+// prefix), and its first byte packs the flags with small counts. The encoders below write raw
+// memory so that a flush can encode a million cells without a string append per field; the
+// RollupBuilder and RollupCell::Encode share them, so both always produce the same bytes.
 //
-// Thread-safety: a value type.
+// Thread-safety: a value type; the free functions are pure.
 #pragma once
 
 #include <array>
@@ -32,9 +35,38 @@
 
 namespace tally::rollup {
 
-inline constexpr uint8_t kCellVersion = 1;  // Do not change: on-disk format.
 // Successful requests whose latencies a cell keeps exactly. Do not change: on-disk format.
 inline constexpr int kExactLatencies = 16;
+
+// ---- the cell encoding, piece by piece (docs/format.md, "Cell") ------------------------------
+
+// The counters every cell starts with, up to and including cost_micros.
+struct CellCounters {
+  uint64_t count = 0;
+  uint64_t retryable = 0;
+  uint64_t fatal = 0;
+  uint64_t input_tokens = 0;
+  uint64_t output_tokens = 0;
+  uint64_t cost_micros = 0;
+};
+
+// Room EncodeCellCounters, EncodeExactLatencies and EncodeSketchPrefix need at most.
+inline constexpr size_t kMaxCellCountersBytes = 1 + 10 + 2 * 10 + 3 * 10;
+inline constexpr size_t kMaxExactLatenciesBytes = kExactLatencies * 10;
+inline constexpr size_t kMaxSketchPrefixBytes = 4 * 10;
+
+// Writes the head byte and counters at `p`; returns the end. `has_sketch` must be set exactly when
+// the successful requests are more than kExactLatencies.
+char* EncodeCellCounters(char* p, const CellCounters& c, bool has_sketch);
+// The exact latencies (REQUIRES: ascending, 1..kExactLatencies of them).
+char* EncodeExactLatencies(char* p, const int64_t* sorted, size_t n);
+// What precedes the sketch bytes: latency sum, min, max − min, and the sketch's length.
+char* EncodeSketchPrefix(char* p, int64_t sum, int64_t min, int64_t max, size_t sketch_bytes);
+
+// The length of the cell that `bytes` starts with (what follows it is ignored), reading only what
+// locates its end. Corruption when the cell is truncated or its counts are inconsistent; the cell
+// is not otherwise validated (Decode does that).
+Status MeasureCell(std::string_view bytes, size_t* length);
 
 class RollupCell {
  public:
@@ -55,6 +87,10 @@ class RollupCell {
   // Adds `other` into this cell. Fails only when two sketches use different options, which a
   // database never mixes.
   Status Merge(const RollupCell& other);
+  // Adds the encoded cell `bytes` (exactly one cell) into this one without building a cell from
+  // it: a sketch is merged straight from its bytes. Corruption when the bytes are damaged; this
+  // cell is then partly merged and must be discarded.
+  Status MergeEncoded(std::string_view bytes);
   // Adds everything but the latency distribution (sum, min and max are kept); for queries that ask
   // for no quantile. A cell merged this way must not be asked for quantiles.
   void MergeCounters(const RollupCell& other);
@@ -66,15 +102,20 @@ class RollupCell {
   bool has_sketch() const { return sketch_.has_value(); }
 
   void Encode(std::string* out) const;  // appends
-  // Decodes a cell; with `with_latencies` false a sketch is skipped (length-checked only), which is
-  // much cheaper. Corruption on any damage.
+  // Decodes one cell (all of `bytes`); with `with_latencies` false a sketch is skipped
+  // (length-checked only), which is much cheaper. Corruption on any damage.
   static Status Decode(std::string_view bytes, RollupCell* out, bool with_latencies = true);
+  // Decodes a cell of the first format (row version 1: own version byte and flags byte). Only
+  // rows written before format 2 hold such cells; ParseCellRow converts them.
+  static Status DecodeVersion1(std::string_view bytes, RollupCell* out);
 
   friend bool operator==(const RollupCell& a, const RollupCell& b);
 
  private:
   void AddLatency(int64_t latency_us);
   void SpillToSketch();
+  void ResetLatencies();
+  Status CheckSketchCount() const;
 
   int64_t latency_sum_ = 0;
   int64_t latency_min_ = 0;
