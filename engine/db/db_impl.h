@@ -31,6 +31,7 @@
 #include "engine/ingest/label_memo.h"
 #include "engine/ingest/log_record.h"
 #include "engine/query/availability.h"
+#include "engine/query/totals_cache.h"
 #include "engine/series/catalog.h"
 #include "engine/store/rocks_store.h"
 #include "tally/db.h"
@@ -112,11 +113,15 @@ class DBImpl final : public DB {
   // Writer state (under write_mu_).
   uint64_t next_log_seq_ = 1;
   int64_t dedup_high_water_ = INT64_MIN;
-  int64_t active_since_us_ = 0;
+  int64_t active_since_us_ = 0;  // wall clock of the first append into the active head
   // Retention: per level (raw, then each resolution) the instant before which records are expired,
   // and what queries may rely on because of it. Changed under snapshot_mu_ exclusively.
   std::vector<int64_t> expired_before_;
-  query::Availability availability_;  // wall clock of the first append into the active head
+  query::Availability availability_;
+  // Counts the flushes that wrote rollup cells (under snapshot_mu_ exclusively), so queries know
+  // which cached cells agree with their snapshot.
+  uint64_t flush_epoch_ = 0;
+  std::unique_ptr<query::TotalsCache> totals_cache_;
   ingest::LogRecordBuilder log_builder_;
   ingest::LabelMemo label_memo_;
   ingest::DedupIndex dedup_index_;

@@ -46,6 +46,36 @@ struct LevelPieces {
   }
 };
 
+Totals CountersOf(const rollup::RollupCell& cell) {
+  Totals t;
+  t.requests = cell.count;
+  t.retryable_errors = cell.retryable;
+  t.fatal_errors = cell.fatal;
+  t.input_tokens = cell.input_tokens;
+  t.output_tokens = cell.output_tokens;
+  t.spend_micros = cell.cost_micros;
+  t.latency_sum_us = cell.latency_sum_us();
+  t.latency_min_us = cell.latency_min_us();
+  t.latency_max_us = cell.latency_max_us();
+  return t;
+}
+
+// Adds the cached cells that lie in the level's pieces, walking both in time order.
+template <typename AccumulatorOf>
+void AddCachedCells(const query::CachedCells& cells, const LevelPieces& lp, uint32_t group,
+                    AccumulatorOf& accumulator, uint64_t* cells_read) {
+  auto c = std::lower_bound(cells.starts.begin(), cells.starts.end(), lp.from) - cells.starts.begin();
+  const auto n = static_cast<ptrdiff_t>(cells.starts.size());
+  for (const Piece& piece : lp.pieces) {
+    while (c < n && cells.starts[c] < piece.from_us) ++c;
+    for (; c < n && cells.starts[c] < piece.to_us; ++c) {
+      accumulator(group, piece.bucket).AddTotals(cells.totals[c]);
+      ++*cells_read;
+    }
+    if (c == n) break;
+  }
+}
+
 }  // namespace
 
 Result<QueryResult> DBImpl::Query(const tally::Query& q) {
@@ -76,6 +106,7 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
     }
   } release{store_->db(), snapshot};
   const query::Availability availability = availability_;
+  const uint64_t epoch = flush_epoch_;
   result.stats.raw_from_us = availability.raw_from_us;
   result.stats.rollups_from_us = availability.level_from_us;
 
@@ -159,8 +190,20 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
       const LevelPieces& lp = levels[level];
       if (lp.pieces.empty()) continue;
       const int64_t w = resolutions[level];
-      const std::string lower = store::RollupKey(entry.id, rollup::RowStart(lp.from, w));
-      const std::string upper = store::RollupKey(entry.id, rollup::RowStart(lp.to - 1, w) + 1);
+      // Coarse levels without quantiles: the counters of all the series' cells, cached in memory.
+      const bool cached = !with_latencies && level + 1 < levels.size();
+      const std::string lower = store::RollupKey(entry.id, cached ? 0 : rollup::RowStart(lp.from, w));
+      const std::string upper = store::RollupKey(entry.id, cached ? INT64_MAX : rollup::RowStart(lp.to - 1, w) + 1);
+      std::shared_ptr<const query::CachedCells> cells;
+      if (cached && (cells = totals_cache_->Find(level, matched[i], epoch)) != nullptr) {
+        AddCachedCells(*cells, lp, group, accumulator, &result.stats.cells[level]);
+        continue;
+      }
+      std::shared_ptr<query::CachedCells> filling;
+      if (cached) {
+        filling = std::make_shared<query::CachedCells>();
+        filling->read_epoch = epoch;
+      }
       std::unique_ptr<rocksdb::Iterator>& it = level_iterators[level];
       if (!it) it.reset(store_->db()->NewIterator(ro, store_->rollup_cf(level)));
       // Series come in id order, which is key order, so the iterator already stands at the first
@@ -180,6 +223,12 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
         Status s = rollup::ParseCellRow(it->value().ToStringView(), &view);
         for (uint64_t bits = view.presence; s.ok() && bits != 0; bits &= bits - 1) {
           const int index = std::countr_zero(bits);
+          if (filling) {
+            s = rollup::RollupCell::Decode(view.cells[index], &cell, false);
+            filling->starts.push_back(row_start + index * w);
+            filling->totals.push_back(CountersOf(cell));
+            continue;
+          }
           const Piece* piece = lp.Find(row_start + index * w);
           if (piece == nullptr) continue;
           s = rollup::RollupCell::Decode(view.cells[index], &cell, with_latencies);
@@ -192,6 +241,10 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
         }
       }
       if (!it->status().ok()) return store::FromRocks(it->status(), "read rollups of " + entry.labels.ToString());
+      if (filling) {
+        AddCachedCells(*filling, lp, group, accumulator, &result.stats.cells[level]);
+        totals_cache_->Store(level, matched[i], std::move(filling));
+      }
     }
 
     // Raw events for what no rollup covers exactly.

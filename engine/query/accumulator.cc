@@ -43,6 +43,17 @@ Status Accumulator::AddCell(const rollup::RollupCell& cell) {
   return Status::OK();
 }
 
+void Accumulator::AddTotals(const Totals& cell) {
+  totals_.requests += cell.requests;
+  totals_.retryable_errors += cell.retryable_errors;
+  totals_.fatal_errors += cell.fatal_errors;
+  totals_.input_tokens += cell.input_tokens;
+  totals_.output_tokens += cell.output_tokens;
+  totals_.spend_micros += cell.spend_micros;
+  totals_.latency_sum_us += cell.latency_sum_us;
+  AddLatencyRange(cell.successes(), cell.latency_min_us, cell.latency_max_us);
+}
+
 std::vector<double> Accumulator::Quantiles(const std::vector<double>& qs) const {
   std::vector<double> out;
   for (double q : qs) {

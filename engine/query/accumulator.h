@@ -18,6 +18,8 @@ class Accumulator {
 
   void AddEvent(const EventRow& row);
   Status AddCell(const rollup::RollupCell& cell);
+  // Adds the counters of a cell (TotalsCache); only for accumulators without latencies.
+  void AddTotals(const Totals& cell);
 
   const Totals& totals() const { return totals_; }
   // The latency quantiles; NaN where there is no successful request.

@@ -1,0 +1,54 @@
+#include "engine/query/totals_cache.h"
+
+#include <algorithm>
+
+namespace tally::query {
+
+TotalsCache::TotalsCache(size_t levels, size_t budget_bytes) : budget_(budget_bytes), entries_(levels) {}
+
+std::shared_ptr<const CachedCells> TotalsCache::Find(size_t level, uint32_t series, uint64_t epoch) const {
+  std::lock_guard lock(mu_);
+  if (level >= entries_.size() || series >= entries_[level].size()) return nullptr;
+  const std::shared_ptr<const CachedCells>& cells = entries_[level][series];
+  if (cells == nullptr) return nullptr;
+  const uint64_t modified = series < modified_.size() ? modified_[series] : 0;
+  return modified <= std::min(cells->read_epoch, epoch) ? cells : nullptr;
+}
+
+void TotalsCache::Store(size_t level, uint32_t series, std::shared_ptr<const CachedCells> cells) {
+  std::lock_guard lock(mu_);
+  if (level >= entries_.size()) return;
+  if (series < modified_.size() && modified_[series] > cells->read_epoch) return;  // stale already
+  std::vector<std::shared_ptr<const CachedCells>>& level_entries = entries_[level];
+  if (series >= level_entries.size()) level_entries.resize(series + 1);
+  std::shared_ptr<const CachedCells>& slot = level_entries[series];
+  const size_t old_bytes = slot ? slot->bytes() : 0;
+  if (bytes_ - old_bytes + cells->bytes() > budget_) return;
+  bytes_ = bytes_ - old_bytes + cells->bytes();
+  slot = std::move(cells);
+}
+
+void TotalsCache::Touch(uint32_t series, uint64_t epoch) {
+  std::lock_guard lock(mu_);
+  if (series >= modified_.size()) modified_.resize(series + 1, 0);
+  modified_[series] = epoch;
+  for (auto& level_entries : entries_) {
+    if (series < level_entries.size() && level_entries[series]) {
+      bytes_ -= level_entries[series]->bytes();
+      level_entries[series].reset();
+    }
+  }
+}
+
+void TotalsCache::Clear() {
+  std::lock_guard lock(mu_);
+  for (auto& level_entries : entries_) level_entries.clear();
+  bytes_ = 0;
+}
+
+size_t TotalsCache::bytes() const {
+  std::lock_guard lock(mu_);
+  return bytes_;
+}
+
+}  // namespace tally::query
