@@ -37,6 +37,7 @@ int UsageError(std::string_view command, std::string_view message);
 std::unique_ptr<Command> MakeDemoCommand();
 std::unique_ptr<Command> MakeIngestCommand();
 std::unique_ptr<Command> MakeInspectCommand();
+std::unique_ptr<Command> MakeQueryCommand();
 std::unique_ptr<Command> MakeCompactCommand();
 std::unique_ptr<Command> MakeVerifyCommand();
 

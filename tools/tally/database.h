@@ -16,7 +16,8 @@ namespace tally::cli {
 enum class OpenMode : uint8_t {
   kRead,            // read-only; the database must exist
   kWrite,           // writable; the database must exist
-  kWriteOrCreate,   // writable; created when the directory is missing or empty
+  kWriteOrCreate,   // writable; created when the directory is missing or empty, with the
+                    // standard 1m/1h/1d rollups (kStandardRollupResolutions)
 };
 
 // The database at `dir`, or a one-line reason for "tally: ..." ("cannot open DIR: Busy: ...").

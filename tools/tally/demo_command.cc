@@ -11,6 +11,7 @@
 #include "tally/db.h"
 #include "tools/tally/args.h"
 #include "tools/tally/command.h"
+#include "tools/tally/database.h"
 #include "tools/tally/format.h"
 #include "tools/workload/workload.h"
 
@@ -83,8 +84,8 @@ class DemoCommand final : public Command {
       config.seed = static_cast<uint64_t>(*n);
     }
 
-    auto opened = DB::Open(dir, Options());
-    if (!opened.ok()) return Fail(opened.status().ToString());
+    auto opened = OpenDatabase(dir, OpenMode::kWriteOrCreate);
+    if (!opened.ok()) return Fail(opened.status().message());
     DB& db = **opened;
 
     workload::WorkloadGenerator generator(config);

@@ -24,6 +24,7 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   commands.push_back(MakeDemoCommand());
   commands.push_back(MakeIngestCommand());
   commands.push_back(MakeInspectCommand());
+  commands.push_back(MakeQueryCommand());
   commands.push_back(MakeCompactCommand());
   commands.push_back(MakeVerifyCommand());
   return commands;
