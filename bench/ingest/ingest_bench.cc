@@ -1,5 +1,5 @@
 // tally-ingest-bench: how fast tally stores a realistic stream of usage events, and how small it
-// stores them. See docs/benchmarks-ingest.md for the method.
+// stores them. See docs/benchmarks.md, "Ingest" for the method.
 //
 //   tally-ingest-bench --events 10000000 --db /tmp/tally-bench --json
 //

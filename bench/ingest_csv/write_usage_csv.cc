@@ -1,5 +1,5 @@
 // tally-write-usage-csv: writes the synthetic workload (docs/workload.md) as a CSV file that
-// `tally ingest` reads, to measure the tool's end-to-end ingest speed (docs/benchmarks-tool.md).
+// `tally ingest` reads, to measure the tool's end-to-end ingest speed (docs/benchmarks.md, "CSV ingest").
 //
 //   tally-write-usage-csv --events 10000000 --out /tmp/usage.csv [--seed 1] [--with-ids]
 //

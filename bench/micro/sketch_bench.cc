@@ -1,4 +1,4 @@
-// Quantile sketch micro-benchmarks (docs/benchmarks-sketch.md has the method and the figures).
+// Quantile sketch micro-benchmarks (docs/benchmarks.md, "Sketch" has the method and the figures).
 //
 // Data: LLM request latency in whole microseconds, time to first token (lognormal, median 300 ms,
 // sigma 0.6) plus output tokens (lognormal, median 200, sigma 1.0) times 10-40 ms per token

@@ -2,7 +2,7 @@
 // bounds-checks every read and keeps the first error.
 //
 // Private to engine/sketch: the sketch format is small and self-contained, and keeping its coder here
-// lets the format be read and checked in one folder (docs/format-sketch.md).
+// lets the format be read and checked in one folder (docs/format.md, "Sketch").
 #pragma once
 
 #include <cstdint>
@@ -206,7 +206,7 @@ class ByteReader {
 
 inline uint64_t LoadLittleEndian64(const uint8_t* p) {
   uint64_t v;
-  std::memcpy(&v, p, 8);  // the engine targets little-endian hosts; see docs/format-sketch.md
+  std::memcpy(&v, p, 8);  // the engine targets little-endian hosts; see docs/format.md, "Sketch"
   return v;
 }
 

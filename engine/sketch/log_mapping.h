@@ -15,7 +15,7 @@
 // mappings of the same alpha; a few are cached (bounded, so bytes claiming many different alphas
 // cannot grow memory without limit).
 //
-// See docs/format-sketch.md ("Mapping"); mapping kind 1 in the serialized format means this grid.
+// See docs/format.md, "Sketch" ("Mapping"); mapping kind 1 in the serialized format means this grid.
 #pragma once
 
 #include <bit>

@@ -288,7 +288,7 @@ Status BinsCorruption(const EncodedBins& bins, const ByteReader& in, std::string
 
 }  // namespace
 
-// The checks that need the decoded counts (docs/format-sketch.md, invariant 6).
+// The checks that need the decoded counts (docs/format.md, "Sketch", invariant 6).
 Status CheckDecodedBins(const SketchParts& parts, const DenseSummary& summary) {
   const uint64_t positive = parts.count - parts.zero_count;
   if (summary.total != positive) {

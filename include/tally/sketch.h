@@ -172,7 +172,7 @@ class Sketch {
   // Removes all values; the options stay.
   void Clear();
 
-  // The versioned, checksummed encoding (docs/format-sketch.md). A pure function of the options
+  // The versioned, checksummed encoding (docs/format.md, "Sketch"). A pure function of the options
   // and the multiset of values added: sketches of the same values serialize to the same bytes.
   std::string Serialize() const;
   // Appends the encoding to *out.

@@ -86,7 +86,7 @@ TEST(SketchSerialization, EmptySketchLayout) {
 }
 
 TEST(SketchSerialization, GoldenVersion1) {
-  // Written by hand from docs/format-sketch.md, so a change of the encoder shows up here:
+  // Written by hand from docs/format.md, "Sketch", so a change of the encoder shows up here:
   // values 1, 2 and 2: no zeros, integral sum and min/max, sparse bins.
   //   01 18 01 | 90 4e | 80 10 | 03 | 05 (sum) | 01 01 (min, max - min) | first index | span | entries
   Sketch s = BuildSketch({1.0, 2.0, 2.0});
