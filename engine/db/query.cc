@@ -18,6 +18,9 @@ namespace {
 
 using query::Piece;
 
+// A series' rows at one level are read by point lookups when the range needs fewer than this many.
+constexpr int64_t kMaxPointRows = 4;
+
 // Pieces of one level, sorted by start (they are disjoint), with a lookup by instant.
 struct LevelPieces {
   std::vector<Piece> pieces;
@@ -143,8 +146,11 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
   const TimeRange head_range{buckets.front().from_us, buckets.back().to_us};
 
   // Groups: the values of the group-by labels; one accumulator per (group, bucket) that has data.
-  std::map<std::vector<std::string>, uint32_t> group_ids;
-  std::vector<const std::vector<std::string>*> group_keys;
+  // Groups are found by their label values packed into one string (each value after its length,
+  // so that no two tuples pack alike), which a hash map finds without building a vector per series.
+  std::unordered_map<std::string, uint32_t> group_ids;
+  std::vector<std::vector<std::string>> group_keys;
+  std::string packed_group;
   std::unordered_map<uint64_t, query::Accumulator> accumulators;
   const bool with_latencies = !q.quantiles.empty();
   // Consecutive cells and events usually land in the same row: remember the last one looked up.
@@ -174,15 +180,23 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
   // One iterator per rollup family for the whole query, re-positioned for each series.
   std::vector<std::unique_ptr<rocksdb::Iterator>> level_iterators(levels.size());
   std::vector<bool> level_positioned(levels.size(), false);
+  const int max_steps = matched.size() * 4 >= catalog_.size() ? 8 : 0;
   std::vector<EventRow> rows;
   rollup::RollupCell cell;
   rollup::CellRowView view;
   for (size_t i = 0; i < matched.size(); ++i) {
     const series::CatalogEntry& entry = catalog_.at(matched[i]);
-    std::vector<std::string> key;
-    for (Label l : q.group_by) key.push_back(entry.labels.Get(l));
-    auto [git, added] = group_ids.try_emplace(std::move(key), static_cast<uint32_t>(group_ids.size()));
-    if (added) group_keys.push_back(&git->first);
+    packed_group.clear();
+    for (Label l : q.group_by) {
+      const std::string& value = entry.labels.Get(l);
+      const uint32_t length = static_cast<uint32_t>(value.size());
+      packed_group.append(reinterpret_cast<const char*>(&length), sizeof length).append(value);
+    }
+    auto [git, added] = group_ids.try_emplace(packed_group, static_cast<uint32_t>(group_keys.size()));
+    if (added) {
+      std::vector<std::string>& values = group_keys.emplace_back();
+      for (Label l : q.group_by) values.push_back(entry.labels.Get(l));
+    }
     const uint32_t group = git->second;
 
     // Rollup cells, level by level.
@@ -191,9 +205,7 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
       if (lp.pieces.empty()) continue;
       const int64_t w = resolutions[level];
       // Coarse levels without quantiles: the counters of all the series' cells, cached in memory.
-      const bool cached = !with_latencies && level + 1 < levels.size();
-      const std::string lower = store::RollupKey(entry.id, cached ? 0 : rollup::RowStart(lp.from, w));
-      const std::string upper = store::RollupKey(entry.id, cached ? INT64_MAX : rollup::RowStart(lp.to - 1, w) + 1);
+      const bool cached = !with_latencies && level > 0;
       std::shared_ptr<const query::CachedCells> cells;
       if (cached && (cells = totals_cache_->Find(level, matched[i], epoch)) != nullptr) {
         AddCachedCells(*cells, lp, group, accumulator, &result.stats.cells[level]);
@@ -204,23 +216,9 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
         filling = std::make_shared<query::CachedCells>();
         filling->read_epoch = epoch;
       }
-      std::unique_ptr<rocksdb::Iterator>& it = level_iterators[level];
-      if (!it) it.reset(store_->db()->NewIterator(ro, store_->rollup_cf(level)));
-      // Series come in id order, which is key order, so the iterator already stands at the first
-      // row at or after the previous series' range — at or just before this series' first row.
-      // Stepping there is far cheaper than seeking; seek only on first use or after a long gap.
-      if (!it->Valid()) {
-        if (it->status().ok() && level_positioned[level]) continue;  // nothing at or after: no rows
-        it->Seek(lower);
-      } else {
-        int steps = 0;
-        while (it->Valid() && it->key().compare(lower) < 0 && ++steps <= 8) it->Next();
-        if (it->Valid() && it->key().compare(lower) < 0) it->Seek(lower);
-      }
-      level_positioned[level] = true;
-      for (; it->Valid() && it->key().compare(upper) < 0; it->Next()) {
-        const int64_t row_start = static_cast<int64_t>(store::DecodeFixed64BE(it->key().data() + 8));
-        Status s = rollup::ParseCellRow(it->value().ToStringView(), &view);
+      // Adds the cells of one stored row to the accumulators (or to the cache entry being filled).
+      auto add_row = [&](int64_t row_start, std::string_view value) -> Status {
+        Status s = rollup::ParseCellRow(value, &view);
         for (uint64_t bits = view.presence; s.ok() && bits != 0; bits &= bits - 1) {
           const int index = std::countr_zero(bits);
           if (filling) {
@@ -235,10 +233,44 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
           if (s.ok()) s = accumulator(group, piece->bucket).AddCell(cell);
           ++result.stats.cells[level];
         }
-        if (!s.ok()) {
-          return s.WithContext("series " + entry.labels.ToString() + ", " + rollup::FamilyName(w) + " row at " +
-                               std::to_string(row_start) + " µs");
+        if (s.ok()) return s;
+        return s.WithContext("series " + entry.labels.ToString() + ", " + rollup::FamilyName(w) + " row at " +
+                             std::to_string(row_start) + " µs");
+      };
+      const int64_t first_row = rollup::RowStart(lp.from, w);
+      const int64_t last_row = rollup::RowStart(lp.to - 1, w);
+      if (!cached && (last_row - first_row) / (w * rollup::kCellsPerRow) < kMaxPointRows) {
+        // A few rows, whose keys are known: point lookups cost less than positioning an iterator.
+        for (int64_t row_start = first_row; row_start <= last_row; row_start += w * rollup::kCellsPerRow) {
+          rocksdb::PinnableSlice value;
+          const rocksdb::Status got =
+              store_->db()->Get(ro, store_->rollup_cf(level), store::RollupKey(entry.id, row_start), &value);
+          if (got.IsNotFound()) continue;
+          if (!got.ok()) return store::FromRocks(got, "read rollups of " + entry.labels.ToString());
+          TALLY_RETURN_IF_ERROR(add_row(row_start, value.ToStringView()));
         }
+        continue;
+      }
+      const std::string lower = store::RollupKey(entry.id, cached ? 0 : first_row);
+      const std::string upper = store::RollupKey(entry.id, cached ? INT64_MAX : last_row + 1);
+      std::unique_ptr<rocksdb::Iterator>& it = level_iterators[level];
+      if (!it) it.reset(store_->db()->NewIterator(ro, store_->rollup_cf(level)));
+      // Series come in id order, which is key order, so the iterator already stands at the first
+      // row at or after the previous series' range — at or just before this series' first row.
+      // When most series match, stepping there is far cheaper than seeking; when few do, the rows
+      // of the others lie between and a seek is cheaper than stepping over them.
+      if (!it->Valid()) {
+        if (it->status().ok() && level_positioned[level]) continue;  // nothing at or after: no rows
+        it->Seek(lower);
+      } else {
+        int steps = 0;
+        while (it->Valid() && it->key().compare(lower) < 0 && ++steps <= max_steps) it->Next();
+        if (it->Valid() && it->key().compare(lower) < 0) it->Seek(lower);
+      }
+      level_positioned[level] = true;
+      for (; it->Valid() && it->key().compare(upper) < 0; it->Next()) {
+        const int64_t row_start = static_cast<int64_t>(store::DecodeFixed64BE(it->key().data() + 8));
+        TALLY_RETURN_IF_ERROR(add_row(row_start, it->value().ToStringView()));
       }
       if (!it->status().ok()) return store::FromRocks(it->status(), "read rollups of " + entry.labels.ToString());
       if (filling) {
@@ -274,7 +306,7 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
     if (acc.totals().requests == 0) continue;
     ResultRow row;
     row.time_us = buckets[id & 0xffffffffu].start_us;
-    row.group = *group_keys[id >> 32];
+    row.group = group_keys[id >> 32];
     row.totals = acc.totals();
     row.quantiles = acc.Quantiles(q.quantiles);
     result.rows.push_back(std::move(row));

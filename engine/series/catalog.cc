@@ -70,6 +70,7 @@ void SeriesCatalog::TruncateTo(size_t count) {
 }
 
 void SeriesCatalog::IndexEntry(uint32_t dense) {
+  ++generation_;
   const CatalogEntry& e = entries_[dense];
   by_key_.emplace(e.canonical_key, dense);
   by_id_.emplace(e.id, dense);
@@ -79,6 +80,7 @@ void SeriesCatalog::IndexEntry(uint32_t dense) {
 }
 
 void SeriesCatalog::UnindexEntry(uint32_t dense) {
+  ++generation_;
   const CatalogEntry& e = entries_[dense];
   by_key_.erase(e.canonical_key);
   by_id_.erase(e.id);
@@ -131,23 +133,41 @@ std::vector<uint32_t> SeriesCatalog::Match(const SeriesFilter& filter) const {
       narrowest_count = count;
     }
   }
-  std::vector<uint32_t> candidates;
-  if (narrowest != nullptr) {
-    for (const std::string& v : narrowest->values) {
-      auto it = postings_.find(std::pair<uint8_t, std::string>{static_cast<uint8_t>(narrowest->label), v});
-      if (it != postings_.end()) candidates.insert(candidates.end(), it->second.begin(), it->second.end());
-    }
-  } else {
-    candidates.resize(entries_.size());
-    for (uint32_t i = 0; i < candidates.size(); ++i) candidates[i] = i;
-  }
+  const std::shared_ptr<const IdOrder> order = CurrentIdOrder();
   std::vector<uint32_t> out;
-  for (uint32_t dense : candidates) {
-    if (filter.Matches(entries_[dense].labels)) out.push_back(dense);
+  if (narrowest == nullptr) {
+    // Every series is a candidate: walking them in id order gives the answer sorted.
+    for (uint32_t dense : order->by_id) {
+      if (filter.Matches(entries_[dense].labels)) out.push_back(dense);
+    }
+    return out;
   }
-  std::sort(out.begin(), out.end(), [this](uint32_t a, uint32_t b) { return entries_[a].id < entries_[b].id; });
+  for (const std::string& v : narrowest->values) {
+    auto it = postings_.find(std::pair<uint8_t, std::string>{static_cast<uint8_t>(narrowest->label), v});
+    if (it == postings_.end()) continue;
+    for (uint32_t dense : it->second) {
+      if (filter.Matches(entries_[dense].labels)) out.push_back(dense);
+    }
+  }
+  const std::vector<uint32_t>& rank = order->rank;
+  std::sort(out.begin(), out.end(), [&rank](uint32_t a, uint32_t b) { return rank[a] < rank[b]; });
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
+}
+
+std::shared_ptr<const SeriesCatalog::IdOrder> SeriesCatalog::CurrentIdOrder() const {
+  std::lock_guard lock(order_mu_);
+  if (order_ != nullptr && order_->generation == generation_) return order_;
+  auto order = std::make_shared<IdOrder>();
+  order->generation = generation_;
+  order->by_id.resize(entries_.size());
+  for (uint32_t i = 0; i < order->by_id.size(); ++i) order->by_id[i] = i;
+  std::sort(order->by_id.begin(), order->by_id.end(),
+            [this](uint32_t a, uint32_t b) { return entries_[a].id < entries_[b].id; });
+  order->rank.resize(entries_.size());
+  for (uint32_t r = 0; r < order->by_id.size(); ++r) order->rank[order->by_id[r]] = r;
+  order_ = order;
+  return order_;
 }
 
 }  // namespace tally::series

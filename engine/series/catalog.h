@@ -15,6 +15,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -76,8 +77,18 @@ class SeriesCatalog {
     bool operator()(std::string_view a, std::string_view b) const { return a == b; }
   };
 
+  // The dense indexes in id order, and each one's position in it: built when a query first needs
+  // them after the catalog changed, shared by the queries that follow.
+  struct IdOrder {
+    uint64_t generation = 0;
+    std::vector<uint32_t> by_id;
+    std::vector<uint32_t> rank;  // rank[dense] = position of dense in by_id
+  };
+
   void IndexEntry(uint32_t dense);
   void UnindexEntry(uint32_t dense);
+  // REQUIRES: mu_ held (shared is enough).
+  std::shared_ptr<const IdOrder> CurrentIdOrder() const;
 
   HashFunction hash_;
   mutable std::shared_mutex mu_;
@@ -86,6 +97,9 @@ class SeriesCatalog {
   std::unordered_map<uint64_t, uint32_t> by_id_;
   // (label, value) -> dense indexes; ordered so that a label's values sit together.
   std::map<std::pair<uint8_t, std::string>, std::vector<uint32_t>, std::less<>> postings_;
+  uint64_t generation_ = 0;  // counts changes of entries_ (under mu_, exclusively)
+  mutable std::mutex order_mu_;
+  mutable std::shared_ptr<const IdOrder> order_;  // under order_mu_
 };
 
 }  // namespace tally::series
