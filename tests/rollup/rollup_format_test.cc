@@ -446,5 +446,34 @@ TEST(RollupFormatTest, MergeOperatorInRocksDB) {
   EXPECT_FALSE(db->Get(rocksdb::ReadOptions(), key_of(whole.begin()->first), &value).ok());
 }
 
+// The worked example of docs/format.md ("Cell"), byte for byte, inside a one-cell row; a change of
+// the encoding shows up here before it reaches a store.
+TEST(RollupFormatTest, GoldenVersion2CellAndRow) {
+  RollupCell cell;
+  for (int64_t latency : {1200, 900, 5000, 1000, 1200}) {
+    EventRow e;
+    e.outcome = Outcome::kSuccess;
+    e.latency_us = latency;
+    cell.Add(e);
+  }
+  cell.input_tokens = 812;
+  cell.output_tokens = 96;
+  cell.cost_micros = 3470;
+  std::string bytes;
+  cell.Encode(&bytes);
+  const std::string expected_cell("\x14\xac\x06\x60\x8e\x1b\x84\x07\x64\xc8\x01\x00\xd8\x1d", 14);
+  EXPECT_EQ(bytes, expected_cell);
+
+  CellRowView view;
+  view.presence = uint64_t{1} << 5;
+  view.cells[5] = bytes;
+  std::string row;
+  EncodeCellRow(view, &row);
+  std::string expected_row = std::string("\x02\x01\x05", 3) + expected_cell;
+  const uint32_t checksum = static_cast<uint32_t>(XXH3_64bits(expected_row.data(), expected_row.size()));
+  for (int i = 0; i < 4; ++i) expected_row.push_back(static_cast<char>(checksum >> (8 * i)));
+  EXPECT_EQ(row, expected_row);
+}
+
 }  // namespace
 }  // namespace tally::rollup
