@@ -58,6 +58,9 @@ class DBImpl final : public DB {
   const series::SeriesCatalog& catalog() const { return catalog_; }
   const Options& options() const { return options_; }
   const std::string& path() const { return path_; }
+  // Per level (raw, then each rollup resolution), the instant before which data has expired
+  // (query::kNothingExpired when nothing has).
+  std::vector<int64_t> ExpiredBefore();
 
  private:
   DBImpl(std::string path, const Options& options) : path_(std::move(path)), options_(options) {}

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 
 #include "engine/codec/coding.h"
@@ -50,6 +51,11 @@ Result<std::vector<int64_t>> RollupRetention(const Options& options, const std::
     }
   }
   return retention;
+}
+
+std::vector<int64_t> DBImpl::ExpiredBefore() {
+  std::shared_lock lock(snapshot_mu_);
+  return expired_before_;
 }
 
 Status DBImpl::LoadRetention() {

@@ -1,13 +1,18 @@
 #include "engine/inspect/inspect.h"
 
 #include <algorithm>
+#include <bit>
 #include <filesystem>
 #include <map>
 
 #include "engine/codec/block_inspect.h"
 #include "engine/db/db_impl.h"
 #include "engine/ingest/log_record.h"
+#include "engine/rollup/cell_row.h"
+#include "engine/rollup/resolutions.h"
+#include "engine/rollup/rollup_cell.h"
 #include "engine/store/layout.h"
+#include "engine/util/status_macros.h"
 
 namespace tally::inspect {
 namespace {
@@ -152,16 +157,51 @@ void ReadFamilies(store::RocksStore& store, Report* report) {
   }
 }
 
-// Extension point: rollups are not counted yet, so every resolution reports none. Once the
-// rollup cell layout is settled, count each resolution's cells here under the same view
-// (store.rollup_cf(i)); ReadFamilies already lists the rollup column families' sizes.
-void ReadRollups(Report* report) {
-  for (const char* resolution : {"1m", "1h", "1d"}) report->rollups.push_back(RollupReport{resolution, false, 0});
+// Every rollup family under the view: rows, the cells they hold and the requests those count.
+// Rows that do not parse are counted, not reported (verify names them).
+Status ReadRollups(store::RocksStore& store, const ViewHolder& view, const std::vector<int64_t>& resolutions,
+                   Report* report) {
+  rollup::CellRowView row;
+  rollup::RollupCell cell;
+  for (size_t level = 0; level < resolutions.size(); ++level) {
+    RollupReport rollup_report;
+    rollup_report.resolution_us = resolutions[level];
+    rollup_report.resolution = rollup::FamilyName(resolutions[level]).substr(rollup::kFamilyPrefix.size());
+    std::unique_ptr<rocksdb::Iterator> it(store.db()->NewIterator(view.Read(), store.rollup_cf(level)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      ++rollup_report.rows;
+      rollup_report.bytes += it->value().size();
+      Status s = rollup::ParseCellRow(it->value().ToStringView(), &row);
+      uint64_t requests = 0;
+      for (uint64_t bits = row.presence; s.ok() && bits != 0; bits &= bits - 1) {
+        s = rollup::RollupCell::Decode(row.cells[std::countr_zero(bits)], &cell, false);
+        requests += cell.count;
+      }
+      if (!s.ok()) {
+        ++rollup_report.unreadable_rows;
+        continue;
+      }
+      rollup_report.cells += static_cast<uint64_t>(std::popcount(row.presence));
+      rollup_report.requests += requests;
+    }
+    TALLY_RETURN_IF_ERROR(store::FromRocks(it->status(), "read " + rollup::FamilyName(resolutions[level])));
+    report->rollups.push_back(std::move(rollup_report));
+  }
+  return Status::OK();
 }
 
-// Extension point: no retention is configured in this build (everything is kept). Once retention
-// rules are stored, list them here.
-void ReadRetention(Report* report) { report->retention.clear(); }
+// The retention of raw events and of each resolution, with what has expired so far.
+void ReadRetention(const Options& options, const std::vector<int64_t>& expired_before, Report* report) {
+  auto before = [&expired_before](size_t level) {
+    return level < expired_before.size() ? expired_before[level] : INT64_MIN;
+  };
+  report->retention.push_back(RetentionRule{"raw", options.raw_retention_us, before(0)});
+  for (size_t i = 0; i < options.rollup_resolutions_us.size(); ++i) {
+    const int64_t keep = i < options.rollup_retention_us.size() ? options.rollup_retention_us[i] : 0;
+    const std::string name = rollup::FamilyName(options.rollup_resolutions_us[i]).substr(rollup::kFamilyPrefix.size());
+    report->retention.push_back(RetentionRule{name, keep, before(i + 1)});
+  }
+}
 
 }  // namespace
 
@@ -194,12 +234,12 @@ Result<Report> Inspect(DB& db) {
     Status s = ReadBlocks(store, view, &report);
     if (s.ok()) s = ReadLog(store, view, &report);
     if (s.ok()) s = CountDedupRecords(store, view, &report);
+    if (s.ok()) s = ReadRollups(store, view, impl.options().rollup_resolutions_us, &report);
     if (!s.ok()) return s;
   }
   report.events = report.blocks.events + report.head.events;
   ReadFamilies(store, &report);
-  ReadRollups(&report);
-  ReadRetention(&report);
+  ReadRetention(impl.options(), impl.ExpiredBefore(), &report);
   std::error_code ec;
   for (auto it = std::filesystem::recursive_directory_iterator(report.path, ec);
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {

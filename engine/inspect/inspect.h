@@ -75,15 +75,22 @@ struct FamilyReport {
 
 // Rollup cells stored at one resolution.
 struct RollupReport {
-  std::string resolution;  // "1m", "1h", "1d"
-  bool maintained = false;  // false: this build keeps no rollups at this resolution
-  uint64_t cells = 0;
+  std::string resolution;  // "1m", "1h", "1d", ... (the family is "rollup." + this)
+  int64_t resolution_us = 0;
+  uint64_t rows = 0;             // cell rows (RocksDB keys), each 64 consecutive cells of a series
+  uint64_t cells = 0;            // cells present in those rows
+  uint64_t requests = 0;         // requests the cells count (equals the events they summarize)
+  uint64_t bytes = 0;            // encoded row bytes
+  uint64_t unreadable_rows = 0;  // failed their checksum or did not parse (verify says why)
 };
 
-// One retention rule: data of `what` older than `keep_us` is dropped.
+// One retention rule: data of `what` older than `keep_us` behind the newest event is dropped.
 struct RetentionRule {
   std::string what;  // "raw", "1m", "1h", "1d"
-  int64_t keep_us = 0;
+  int64_t keep_us = 0;  // 0: kept forever
+  // What has been expired so far: records entirely before this instant are gone (or going) and no
+  // query reads them. INT64_MIN when nothing has expired.
+  int64_t expired_before_us = INT64_MIN;
 };
 
 struct Report {
@@ -99,8 +106,8 @@ struct Report {
   BlockReport blocks;
   HeadReport head;
   std::vector<FamilyReport> families;
-  std::vector<RollupReport> rollups;
-  std::vector<RetentionRule> retention;  // empty: everything is kept
+  std::vector<RollupReport> rollups;     // one per rollup resolution of the database; empty: none
+  std::vector<RetentionRule> retention;  // raw, then each rollup resolution
   uint64_t dedup_records = 0;
   uint64_t bytes_on_disk = 0;  // every regular file in the directory
 

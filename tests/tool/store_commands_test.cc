@@ -172,7 +172,10 @@ TEST(InspectCommandTest, ReportsWhatIsStored) {
   EXPECT_EQ(JsonNumber(r.out, "series"), 1);
   EXPECT_EQ(JsonNumber(r.out, "events"), 8819);
   EXPECT_EQ(JsonNumber(r.out, "min_timestamp_us"), 1700158623979960);  // 2023-11-16 18:17:03.9799600
-  EXPECT_NE(r.out.find("\"rollups\":[{\"resolution\":\"1m\",\"maintained\":false,\"cells\":0}"), std::string::npos)
+  // The tool creates stores with the 1m/1h/1d rollups, and the default retention.
+  EXPECT_NE(r.out.find("{\"resolution\":\"1m\",\"maintained\":true,\"resolution_us\":60000000,"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\"retention\":[{\"what\":\"raw\",\"keep_us\":0,\"expired_before\":null}"), std::string::npos)
       << r.out;
   ToolResult text = RunTool({"inspect", "--db", db}, dir.path());
   ASSERT_EQ(text.exit_code, 0) << text.err;
@@ -188,6 +191,16 @@ TEST(InspectCommandTest, ReportsWhatIsStored) {
   EXPECT_EQ(report->events, 8819u);
   EXPECT_EQ(report->blocks.columns.size(), 7u);
   EXPECT_GT(report->BlockBytesPerEvent(), 0);
+  // Every resolution's cells count every event once.
+  ASSERT_EQ(report->rollups.size(), 3u);
+  for (const inspect::RollupReport& rollup : report->rollups) {
+    EXPECT_EQ(rollup.requests, 8819u) << rollup.resolution;
+    EXPECT_EQ(rollup.unreadable_rows, 0u) << rollup.resolution;
+    EXPECT_GT(rollup.rows, 0u) << rollup.resolution;
+  }
+  EXPECT_LT(report->rollups[2].cells, report->rollups[1].cells);
+  EXPECT_LT(report->rollups[1].cells, report->rollups[0].cells);
+  EXPECT_EQ(JsonNumber(r.out, "requests"), 8819);
 }
 
 // A CSV file of `rows` valid rows over `series` series, for a long-running ingest.

@@ -116,21 +116,21 @@ void PrintText(const Report& r) {
   std::printf("head           %s events in %s log records (%s), not yet written as blocks\n",
               count(r.head.events).c_str(), count(r.head.log_records).c_str(), FormatBytes(r.head.log_bytes).c_str());
   std::printf("dedup          %s records of event ids\n", count(r.dedup_records).c_str());
-  std::printf("rollups       ");
-  for (const inspect::RollupReport& rollup : r.rollups) {
-    if (rollup.maintained) {
-      std::printf(" %s: %s cells", rollup.resolution.c_str(), count(rollup.cells).c_str());
-    } else {
-      std::printf(" %s: 0 (not yet maintained)", rollup.resolution.c_str());
-    }
+  if (r.rollups.empty()) {
+    std::printf("rollups        none (created without rollup resolutions)\n");
   }
-  std::printf("\n");
-  if (r.retention.empty()) {
-    std::printf("retention      none (everything is kept)\n");
-  } else {
-    for (const inspect::RetentionRule& rule : r.retention) {
-      std::printf("retention      %s kept for %s\n", rule.what.c_str(), Span(rule.keep_us).c_str());
-    }
+  for (const inspect::RollupReport& rollup : r.rollups) {
+    std::printf("rollups %-6s %s cells in %s rows (%s), %s requests", rollup.resolution.c_str(),
+                count(rollup.cells).c_str(), count(rollup.rows).c_str(), FormatBytes(rollup.bytes).c_str(),
+                count(rollup.requests).c_str());
+    if (rollup.unreadable_rows > 0) std::printf(", %s unreadable rows", count(rollup.unreadable_rows).c_str());
+    std::printf("\n");
+  }
+  for (const inspect::RetentionRule& rule : r.retention) {
+    const std::string kept = rule.keep_us == 0 ? "kept forever" : "kept for " + Span(rule.keep_us);
+    std::printf("retention %-4s %s", rule.what.c_str(), kept.c_str());
+    if (rule.expired_before_us != INT64_MIN) std::printf(", expired before %s", FormatIsoTime(rule.expired_before_us).c_str());
+    std::printf("\n");
   }
   std::printf("rocksdb        %-10s %12s %12s %12s %12s\n", "family", "sst", "live data", "memtables", "keys (est.)");
   for (const inspect::FamilyReport& f : r.families) {
@@ -187,13 +187,24 @@ void PrintJson(const Report& r) {
   j.Key("dedup_records").Uint(r.dedup_records);
   j.Key("rollups").BeginArray();
   for (const inspect::RollupReport& rollup : r.rollups) {
-    j.BeginObject().Key("resolution").String(rollup.resolution).Key("maintained").Bool(rollup.maintained);
-    j.Key("cells").Uint(rollup.cells).EndObject();
+    // "maintained" is always true: a store lists only the resolutions it keeps (older output had
+    // placeholders with false).
+    j.BeginObject().Key("resolution").String(rollup.resolution).Key("maintained").Bool(true);
+    j.Key("resolution_us").Int(rollup.resolution_us);
+    j.Key("rows").Uint(rollup.rows).Key("cells").Uint(rollup.cells).Key("requests").Uint(rollup.requests);
+    j.Key("bytes").Uint(rollup.bytes).Key("unreadable_rows").Uint(rollup.unreadable_rows).EndObject();
   }
   j.EndArray();
   j.Key("retention").BeginArray();
   for (const inspect::RetentionRule& rule : r.retention) {
-    j.BeginObject().Key("what").String(rule.what).Key("keep_us").Int(rule.keep_us).EndObject();
+    j.BeginObject().Key("what").String(rule.what).Key("keep_us").Int(rule.keep_us);
+    j.Key("expired_before");
+    if (rule.expired_before_us == INT64_MIN) {
+      j.Null();
+    } else {
+      j.String(FormatIsoTime(rule.expired_before_us));
+    }
+    j.EndObject();
   }
   j.EndArray();
   j.Key("families").BeginArray();
