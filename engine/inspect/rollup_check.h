@@ -12,6 +12,11 @@
 // The check walks the blocks family once (keys are ordered by series) and each rollup family once
 // beside it, so it holds one series' events in memory at a time.
 //
+// Retention: only cells that both sides still hold whole are compared — a cell must start at or
+// after the instant from which raw events are complete (the raw expiry, rounded up to the block
+// window) and inside a cell row its own level has not expired (rows are dropped whole). A series
+// with a block that does not decode is skipped (the block check reports the block).
+//
 // Thread-safety: reads only through `read` (a snapshot, or the fixed view of a read-only store).
 #pragma once
 
@@ -37,6 +42,10 @@ struct RollupCheckInput {
   rocksdb::ReadOptions read;
   rocksdb::ColumnFamilyHandle* blocks = nullptr;
   std::vector<RollupFamily> families;  // ascending resolutions
+  int64_t block_window_us = 0;
+  // Per level (raw, then each family) the expiry instant (INT64_MIN: nothing expired); missing
+  // entries count as nothing expired.
+  std::vector<int64_t> expired_before;
   std::function<std::string(uint64_t series_id)> series_name;
   // Called once per problem found (kind "rollup" for a row or cell that does not decode or a key
   // that is not a rollup key; "rollup mismatch" for a cell that disagrees with the raw events).
@@ -44,8 +53,9 @@ struct RollupCheckInput {
 };
 
 struct RollupCheckCounts {
-  uint64_t rows = 0;   // stored cell rows read
-  uint64_t cells = 0;  // stored cells compared with the raw events
+  uint64_t rows = 0;             // stored cell rows read
+  uint64_t cells = 0;            // stored cells compared with the raw events
+  uint64_t skipped_series = 0;   // series not compared: one of their blocks does not decode
 };
 
 // Runs the check; an error status only when the store cannot be read.

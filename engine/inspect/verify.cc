@@ -11,8 +11,12 @@
 #include "engine/db/db_impl.h"
 #include "engine/ingest/dedup_record.h"
 #include "engine/ingest/log_record.h"
+#include "engine/inspect/rollup_check.h"
+#include "engine/rollup/merge_operator.h"
+#include "engine/rollup/resolutions.h"
 #include "engine/series/series_key.h"
 #include "engine/store/layout.h"
+#include "engine/util/status_macros.h"
 
 namespace tally::inspect {
 namespace {
@@ -23,6 +27,7 @@ struct Families {
   rocksdb::ColumnFamilyHandle* log = nullptr;
   rocksdb::ColumnFamilyHandle* blocks = nullptr;
   rocksdb::ColumnFamilyHandle* dedup = nullptr;
+  std::vector<RollupFamily> rollups;  // ascending resolutions, opened with the merge operator
 };
 
 struct KnownSeries {
@@ -56,9 +61,7 @@ class Verifier {
     if (s.ok()) s = CheckBlocks();
     if (s.ok()) s = CheckLog();
     if (s.ok()) s = CheckDedup();
-    // Extension point: once rollups are stored, recompute each rollup cell from the raw events of
-    // its series and bucket here and report a "rollup" problem where they differ.
-    report_.rollups_checked = false;
+    if (s.ok()) s = CheckRollupFamilies();
     if (!s.ok()) return s;
     return std::move(report_);
   }
@@ -312,6 +315,44 @@ class Verifier {
     return store::FromRocks(it->status(), "read dedup records");
   }
 
+  // Every rollup cell against the raw events it covers (rollup_check.h), under the same view.
+  Status CheckRollupFamilies() {
+    if (families_.rollups.empty()) return Status::OK();
+    RollupCheckInput input;
+    input.db = db_;
+    input.read = read_;
+    input.blocks = families_.blocks;
+    input.families = families_.rollups;
+    input.block_window_us = window_us_;
+    std::string value;
+    rocksdb::Status rs = db_->Get(read_, families_.meta, store::kMetaExpiredBefore, &value);
+    if (rs.ok()) {
+      const size_t levels = 1 + families_.rollups.size();
+      if (value.size() != 4 + 8 * levels || codec::DecodeFixed32(value.data()) != levels) {
+        Problem("meta", "", "the retention record has " + std::to_string(value.size()) + " bytes for " +
+                                std::to_string(levels) + " levels; rollups are not compared with raw events");
+        return Status::OK();
+      }
+      for (size_t i = 0; i < levels; ++i) {
+        input.expired_before.push_back(static_cast<int64_t>(codec::DecodeFixed64(value.data() + 4 + 8 * i)));
+      }
+    } else if (!rs.IsNotFound()) {
+      return store::FromRocks(rs, "read the retention record");
+    }
+    input.series_name = [this](uint64_t id) { return SeriesName(id); };
+    input.report = [this](VerifyProblem p) {
+      ++report_.problem_count;
+      if (report_.problems.size() < VerifyReport::kMaxListedProblems) report_.problems.push_back(std::move(p));
+    };
+    RollupCheckCounts counts;
+    TALLY_RETURN_IF_ERROR(CheckRollups(input, &counts));
+    report_.rollups_checked = true;
+    report_.rollup_rows = counts.rows;
+    report_.rollup_cells = counts.cells;
+    report_.rollup_skipped_series = counts.skipped_series;
+    return Status::OK();
+  }
+
   rocksdb::DB* db_;
   Families families_;
   rocksdb::ReadOptions read_;
@@ -325,8 +366,10 @@ class Verifier {
 Result<VerifyReport> Verify(DB& db) {
   store::RocksStore& store = static_cast<db::DBImpl&>(db).store();
   using store::Family;
-  const Families families{store.cf(Family::kMeta), store.cf(Family::kSeries), store.cf(Family::kLog),
-                          store.cf(Family::kBlocks), store.cf(Family::kDedup)};
+  Families families{store.cf(Family::kMeta), store.cf(Family::kSeries), store.cf(Family::kLog),
+                    store.cf(Family::kBlocks), store.cf(Family::kDedup), {}};
+  const std::vector<int64_t>& resolutions = static_cast<db::DBImpl&>(db).options().rollup_resolutions_us;
+  for (size_t i = 0; i < resolutions.size(); ++i) families.rollups.push_back(RollupFamily{resolutions[i], store.rollup_cf(i)});
   const rocksdb::Snapshot* snapshot = store.read_only() ? nullptr : store.db()->GetSnapshot();
   Result<VerifyReport> report = Verifier(store.db(), families, snapshot).Run();
   if (snapshot != nullptr) store.db()->ReleaseSnapshot(snapshot);
@@ -345,9 +388,15 @@ Result<VerifyReport> VerifyDirectory(const std::string& dir) {
       return Status::InvalidArgument(dir + " holds a RocksDB database that is not a tally database");
     }
   }
-  // Every family must be opened; the ones verify does not read get default options.
+  // Every family must be opened; rollup families need their merge operator, the ones verify does
+  // not read get default options.
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const std::string& name : names) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  const std::shared_ptr<rocksdb::MergeOperator> merge = rollup::NewRollupMergeOperator();
+  for (const std::string& name : names) {
+    rocksdb::ColumnFamilyOptions family;
+    if (rollup::ParseFamilyName(name).has_value()) family.merge_operator = merge;
+    descriptors.emplace_back(name, family);
+  }
   char tmpl[] = "/tmp/tally-verify-XXXXXX";
   if (mkdtemp(tmpl) == nullptr) return Status::IOError("cannot create a temporary directory for the reader");
   const std::string secondary = tmpl;
@@ -367,7 +416,12 @@ Result<VerifyReport> VerifyDirectory(const std::string& dir) {
       if (name == store::kLogFamily) families.log = h;
       if (name == store::kBlocksFamily) families.blocks = h;
       if (name == store::kDedupFamily) families.dedup = h;
+      if (std::optional<int64_t> resolution = rollup::ParseFamilyName(name)) {
+        families.rollups.push_back(RollupFamily{*resolution, h});
+      }
     }
+    std::sort(families.rollups.begin(), families.rollups.end(),
+              [](const RollupFamily& a, const RollupFamily& b) { return a.resolution_us < b.resolution_us; });
     report = Verifier(db.get(), families, nullptr).Run();
     for (rocksdb::ColumnFamilyHandle* h : handles) db->DestroyColumnFamilyHandle(h);
     db->Close();

@@ -10,9 +10,10 @@
 //            block window; the block decodes (checksum, header, every column) and every event
 //            lies inside the block's window and the valid time range;
 //   log      every record decodes (checksum) and names only known series;
-//   dedup    every record decodes (checksum).
-// Rollups agreeing with raw events is an extension point (VerifyReport::rollups_checked): this
-// build keeps no rollups.
+//   dedup    every record decodes (checksum);
+//   rollups  every cell row decodes (checksum, cells, sketches), and every cell equals the cell
+//            recomputed from the raw events of its series and bucket (rollup_check.h), wherever
+//            retention left both whole.
 //
 // Everything is read under one view (see inspect.h). Verify reads the store directly, not through
 // the DB's in-memory catalog, so it also finds damage the open did not notice; VerifyDirectory
@@ -32,7 +33,8 @@ namespace tally::inspect {
 
 struct VerifyProblem {
   // "series record", "posting", "block key", "block", "block window", "log record",
-  // "dedup record", "meta".
+  // "dedup record", "meta", "rollup" (a row or key that does not decode), "rollup mismatch" (a
+  // cell that disagrees with the raw events).
   std::string kind;
   std::string series;  // labels ("workspace=a,model=m,endpoint=e") or "id N"; empty when unknown
   bool has_time_range = false;
@@ -49,7 +51,10 @@ struct VerifyReport {
   uint64_t log_events = 0;
   uint64_t dedup_records = 0;
   uint64_t dedup_ids = 0;
-  bool rollups_checked = false;  // extension point: no rollups in this build
+  bool rollups_checked = false;  // false: the store keeps no rollups
+  uint64_t rollup_rows = 0;
+  uint64_t rollup_cells = 0;           // compared with the raw events
+  uint64_t rollup_skipped_series = 0;  // not compared: a block of theirs does not decode
 
   uint64_t problem_count = 0;
   std::vector<VerifyProblem> problems;  // the first kMaxListedProblems

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/inspect/verify.h"
+
 #include "support/event_maker.h"
 #include "support/temp_dir.h"
 #include "tally/db.h"
@@ -129,6 +131,12 @@ TEST_F(RetentionTest, CompactionDropsExpiredDataAndQueriesFallBackToCoarserRollu
                    return Status::OK();
                  }).ok());
   EXPECT_EQ(scanned, kept);
+
+  // verify compares only what retention left whole on both sides, and finds it all equal.
+  Result<inspect::VerifyReport> verified = inspect::Verify(*db_);
+  ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+  EXPECT_TRUE(verified->ok()) << (verified->problems.empty() ? "" : verified->problems[0].detail);
+  EXPECT_GT(verified->rollup_cells, 0u);
 
   // Random ranges, steps and groupings: every count and sum equals a recomputation from all the
   // events ever appended over the range with its edges moved as documented.

@@ -10,11 +10,16 @@
 
 #include "engine/inspect/inspect.h"
 #include "engine/inspect/verify.h"
+#include "engine/rollup/cell_row.h"
+#include "engine/rollup/merge_operator.h"
+#include "engine/rollup/resolutions.h"
+#include "engine/rollup/rollup_cell.h"
 #include "engine/store/layout.h"
 #include "support/scan_all.h"
 #include "support/temp_dir.h"
 #include "tally/db.h"
 #include "tool/tool_runner.h"
+#include "tools/tally/format.h"
 
 namespace tally::testing {
 namespace {
@@ -43,7 +48,11 @@ void ChangeRaw(const std::string& path, std::string_view family, Change change) 
   std::vector<std::string> names;
   ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const std::string& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  for (const std::string& name : names) {
+    rocksdb::ColumnFamilyOptions options;
+    if (rollup::ParseFamilyName(name)) options.merge_operator = rollup::NewRollupMergeOperator();
+    families.emplace_back(name, options);
+  }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, families, &handles, &raw).ok());
@@ -129,6 +138,67 @@ TEST(VerifyCommandTest, PassesOnAGoodStoreAndNamesAFlippedBlockByte) {
   ToolResult inspected = RunTool({"inspect", "--db", db, "--json"}, dir.path());
   EXPECT_EQ(inspected.exit_code, 0) << inspected.err;
   EXPECT_EQ(JsonNumber(inspected.out, "unreadable_blocks"), 1);
+}
+
+// The first stored row of `family`: its key and bytes.
+std::pair<std::string, std::string> FirstRow(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family) {
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), family));
+  it->SeekToFirst();
+  EXPECT_TRUE(it->Valid()) << it->status().ToString();
+  if (!it->Valid()) return {};
+  return {it->key().ToString(), it->value().ToString()};
+}
+
+TEST(VerifyCommandTest, NamesRollupCellsThatDisagreeWithRawEvents) {
+  TempDir dir;
+  const std::string db = dir.Sub("db");
+  IngestTrace(db, "alpha", dir.path());
+  ToolResult good = RunTool({"verify", "--db", db, "--json"}, dir.path());
+  ASSERT_EQ(good.exit_code, 0) << good.out << good.err;
+  EXPECT_NE(good.out.find("\"rollups_checked\":true"), std::string::npos) << good.out;
+  EXPECT_GT(JsonNumber(good.out, "rollup_cells"), 0) << good.out;
+
+  // Damage no checksum can catch: a well-formed 1h cell with one input token too many.
+  int64_t changed_hour = 0;
+  ChangeRaw(db, "rollup.1h", [&](rocksdb::DB* raw, rocksdb::ColumnFamilyHandle* family) {
+    auto [key, value] = FirstRow(raw, family);
+    rollup::CellRowView view;
+    ASSERT_TRUE(rollup::ParseCellRow(value, &view).ok());
+    const int index = std::countr_zero(view.presence);
+    rollup::RollupCell cell;
+    ASSERT_TRUE(rollup::RollupCell::Decode(view.cells[index], &cell).ok());
+    cell.input_tokens += 1;
+    std::string encoded;
+    cell.Encode(&encoded);
+    view.cells[index] = encoded;
+    std::string row;
+    rollup::EncodeCellRow(view, &row);
+    changed_hour = static_cast<int64_t>(store::DecodeFixed64BE(key.data() + 8)) + index * kMicrosPerHour;
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), family, key, row).ok());
+  });
+  // A day row gone, and a minute row with a flipped byte.
+  ChangeRaw(db, "rollup.1d", [&](rocksdb::DB* raw, rocksdb::ColumnFamilyHandle* family) {
+    ASSERT_TRUE(raw->Delete(rocksdb::WriteOptions(), family, FirstRow(raw, family).first).ok());
+  });
+  ChangeRaw(db, "rollup.1m", [&](rocksdb::DB* raw, rocksdb::ColumnFamilyHandle* family) {
+    auto [key, value] = FirstRow(raw, family);
+    value[value.size() / 2] ^= 0x04;
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), family, key, value).ok());
+  });
+
+  ToolResult bad = RunTool({"verify", "--db", db}, dir.path());
+  EXPECT_EQ(bad.exit_code, 1) << bad.out << bad.err;
+  std::string hour_damage = "DAMAGE rollup mismatch: workspace=alpha,model=m,endpoint=e [";
+  hour_damage.append(cli::FormatIsoTime(changed_hour)).append(" .. ");
+  hour_damage.append(cli::FormatIsoTime(changed_hour + kMicrosPerHour)).append("): 1h cell: holds ");
+  EXPECT_NE(bad.out.find(hour_damage), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("DAMAGE rollup mismatch: workspace=alpha,model=m,endpoint=e [2023-11-16T00:00:00Z .. "
+                         "2023-11-17T00:00:00Z): 1d cell: missing; the raw events give 8819 requests"),
+            std::string::npos)
+      << bad.out;
+  EXPECT_NE(bad.out.find("DAMAGE rollup: workspace=alpha,model=m,endpoint=e ["), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("1m row: Corruption: rollup row: checksum mismatch"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("verify: 3 problems"), std::string::npos) << bad.out;
 }
 
 TEST(VerifyCommandTest, NamesDamageThatKeepsTheDatabaseFromOpening) {

@@ -17,8 +17,10 @@ constexpr std::string_view kHelp = R"help(usage: tally verify --db DIR [--json]
 Checks every record of the database at DIR: the format version; every series record (the series
 key decodes, the id <-> key records agree, all label postings present and consistent); every
 block (key well formed, series known, checksum and every column decode, events inside the block's
-window); every log record (appends not yet written as blocks) and every dedup record (checksums).
-Rollups agreeing with raw events will be checked once rollups are stored.
+window); every log record (appends not yet written as blocks) and every dedup record (checksums);
+every rollup cell row (checksum, cells, sketches), and every rollup cell against a recomputation
+from the raw events of its series and bucket (where retention left both whole): a cell that
+disagrees is a "rollup mismatch" naming the series, the bucket and both sets of counts.
 
 Opens the database read-only, so it runs beside a writer in another process. When the database
 cannot even be opened because it is damaged, verify still reads the store directly and names the
@@ -39,7 +41,16 @@ void PrintText(const std::string& dir, const inspect::VerifyReport& r) {
   std::printf("  blocks          %s (%s events)\n", count(r.blocks).c_str(), count(r.block_events).c_str());
   std::printf("  log records     %s (%s events)\n", count(r.log_records).c_str(), count(r.log_events).c_str());
   std::printf("  dedup records   %s (%s event ids)\n", count(r.dedup_records).c_str(), count(r.dedup_ids).c_str());
-  std::printf("  rollups         %s\n", r.rollups_checked ? "checked against raw events" : "none stored (not checked)");
+  if (r.rollups_checked) {
+    std::printf("  rollups         %s cells in %s rows, checked against the raw events", count(r.rollup_cells).c_str(),
+                count(r.rollup_rows).c_str());
+    if (r.rollup_skipped_series > 0) {
+      std::printf(" (%s series skipped: a block does not decode)", count(r.rollup_skipped_series).c_str());
+    }
+    std::printf("\n");
+  } else {
+    std::printf("  rollups         none stored (not checked)\n");
+  }
   for (const inspect::VerifyProblem& p : r.problems) {
     std::string where = p.series.empty() ? "" : " " + p.series;
     if (p.has_time_range) where += " [" + FormatIsoTime(p.from_us) + " .. " + FormatIsoTime(p.to_us) + ")";
@@ -63,6 +74,8 @@ void PrintJson(const std::string& dir, const inspect::VerifyReport& r) {
   j.Key("log_records").Uint(r.log_records).Key("log_events").Uint(r.log_events);
   j.Key("dedup_records").Uint(r.dedup_records).Key("dedup_ids").Uint(r.dedup_ids);
   j.Key("rollups_checked").Bool(r.rollups_checked);
+  j.Key("rollup_rows").Uint(r.rollup_rows).Key("rollup_cells").Uint(r.rollup_cells);
+  j.Key("rollup_skipped_series").Uint(r.rollup_skipped_series);
   j.Key("problem_count").Uint(r.problem_count);
   j.Key("problems").BeginArray();
   for (const inspect::VerifyProblem& p : r.problems) {
