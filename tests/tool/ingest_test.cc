@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -92,6 +93,30 @@ TEST(IngestTest, AzureTraceTotalsAndMinutesMatchTheFile) {
   EXPECT_EQ(stored.input, file.input);
   EXPECT_EQ(stored.output, file.output);
   EXPECT_EQ(stored.per_minute, file.per_minute);
+
+  // The same answers from `tally query`: totals as JSON, and requests per minute as CSV.
+  ToolResult summary = RunTool({"query", "summary", "--db", db, "--workspace", "acme", "--format", "json"}, dir.path());
+  ASSERT_EQ(summary.exit_code, 0) << summary.err;
+  EXPECT_NE(summary.out.find("{\"requests\":" + std::to_string(file.requests) + ",\"input_tokens\":" +
+                             std::to_string(file.input) + ",\"output_tokens\":" + std::to_string(file.output) + ","),
+            std::string::npos)
+      << summary.out;
+  EXPECT_NE(summary.out.find("\"success_rate\":1,\"retryable_error_rate\":0,\"fatal_error_rate\":0"),
+            std::string::npos)
+      << summary.out;
+  ToolResult minutes = RunTool({"query", "series", "--db", db, "--step", "minute", "--format", "csv"}, dir.path());
+  ASSERT_EQ(minutes.exit_code, 0) << minutes.err;
+  std::istringstream lines(minutes.out);
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_TRUE(line.starts_with("time,requests,input_tokens,output_tokens,")) << line;
+  std::map<int64_t, int64_t> per_minute;
+  while (std::getline(lines, line)) {
+    const size_t comma = line.find(',');
+    const int64_t minute = TraceTimeUs(line.substr(0, 10) + " " + line.substr(11, 8) + ".0");
+    per_minute[minute] = std::stoll(line.substr(comma + 1, line.find(',', comma + 1) - comma - 1));
+  }
+  EXPECT_EQ(per_minute, file.per_minute);
 }
 
 TEST(IngestTest, AzureTraceNeedsLabelFlags) {

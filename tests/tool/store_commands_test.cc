@@ -301,24 +301,33 @@ TEST(InspectCommandTest, RunsBesideARunningIngest) {
   }
   int beside = 0;
   int64_t last_events = 0;
+  int64_t last_requests = 0;
   while (ingest.Running()) {
     ToolResult inspected = RunTool({"inspect", "--db", db, "--json"}, dir.path());
     ToolResult verified = RunTool({"verify", "--db", db, "--json"}, dir.path());
+    ToolResult queried = RunTool({"query", "summary", "--db", db, "--format", "json"}, dir.path());
     if (!ingest.Running()) break;  // count only runs that surely overlapped the writer
     ++beside;
     ASSERT_EQ(inspected.exit_code, 0) << inspected.err;
     ASSERT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+    ASSERT_EQ(queried.exit_code, 0) << queried.err;
     const int64_t events = JsonNumber(inspected.out, "events");
     EXPECT_GE(events, last_events);  // a later reader sees at least what an earlier one saw
     EXPECT_LE(events, kRows);
     EXPECT_LE(JsonNumber(inspected.out, "series"), 50);
     last_events = events;
+    const int64_t requests = JsonNumber(queried.out, "requests");
+    EXPECT_GE(requests, last_requests);
+    EXPECT_LE(requests, kRows);
+    last_requests = requests;
   }
   ToolResult done = ingest.Wait();
   ASSERT_EQ(done.exit_code, 0) << done.err;
   EXPECT_GT(beside, 0) << "the ingest finished before a reader could run beside it";
   ToolResult final_report = RunTool({"inspect", "--db", db, "--json"}, dir.path());
   EXPECT_EQ(JsonNumber(final_report.out, "events"), kRows);
+  ToolResult final_query = RunTool({"query", "summary", "--db", db, "--format", "json"}, dir.path());
+  EXPECT_EQ(JsonNumber(final_query.out, "requests"), kRows);
 }
 
 TEST(CompactCommandTest, KeepsEveryAnswerAndDoesNotGrowTheDirectory) {
@@ -337,6 +346,19 @@ TEST(CompactCommandTest, KeepsEveryAnswerAndDoesNotGrowTheDirectory) {
     ASSERT_TRUE(ScanAll(**opened, &before).ok());
   }
   ASSERT_EQ(CountRows(before), 3u * 8819);
+  // Answers of `tally query` (CSV: no statistics of how they were found, which may change).
+  const std::vector<std::vector<std::string>> questions = {
+      {"query", "summary", "--db", db, "--format", "csv"},
+      {"query", "series", "--db", db, "--step", "minute", "--group-by", "workspace", "--format", "csv"},
+      {"query", "top", "--db", db, "--by", "workspace", "--measure", "tokens", "--format", "csv"},
+      {"query", "latency", "--db", db, "--step", "hour", "--quantiles", "0.5,0.99", "--format", "csv"},
+  };
+  std::vector<std::string> answers_before;
+  for (const auto& question : questions) {
+    ToolResult answer = RunTool(question, dir.path());
+    ASSERT_EQ(answer.exit_code, 0) << answer.err;
+    answers_before.push_back(answer.out);
+  }
   ToolResult r = RunTool({"compact", "--db", db, "--json"}, dir.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const int64_t bytes_before = JsonNumber(r.out, "bytes_before");
@@ -352,6 +374,11 @@ TEST(CompactCommandTest, KeepsEveryAnswerAndDoesNotGrowTheDirectory) {
     ASSERT_TRUE(ScanAll(**opened, &after).ok());
   }
   EXPECT_EQ(after, before);
+  for (size_t i = 0; i < questions.size(); ++i) {
+    ToolResult answer = RunTool(questions[i], dir.path());
+    ASSERT_EQ(answer.exit_code, 0) << answer.err;
+    EXPECT_EQ(answer.out, answers_before[i]) << questions[i][1];
+  }
   ToolResult text = RunTool({"compact", "--db", db}, dir.path());
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_TRUE(std::regex_search(text.out, std::regex("^compacted .* in [0-9.]+ s: [0-9]+ -> [0-9]+ bytes \\(")))
