@@ -53,11 +53,17 @@ Status MergeRows(const std::vector<StoredBlock>& blocks, codec::BlockColumns* me
 
 }  // namespace
 
-Status DBImpl::Compact() {
+Status DBImpl::Compact(const CompactOptions& options) {
   if (store_->read_only()) return Status::NotSupported("Compact on a read-only database");
+  using Phase = CompactProgress::Phase;
+  auto report = [&options](Phase phase, uint64_t done, uint64_t total) {
+    if (options.progress) options.progress(CompactProgress{phase, done, total});
+  };
   std::lock_guard flush_lock(flush_mu_);
+  report(Phase::kFlush, 0, 1);
   TALLY_RETURN_IF_ERROR(FlushLocked(0));
   TALLY_RETURN_IF_ERROR(AdvanceRetention());
+  report(Phase::kFlush, 1, 1);
 
   rocksdb::DB* rdb = store_->db();
   auto* family = store_->cf(Family::kBlocks);
@@ -122,7 +128,12 @@ Status DBImpl::Compact() {
     return Status::OK();
   };
 
+  uint64_t blocks_total = 0;
+  rdb->GetIntProperty(family, "rocksdb.estimate-num-keys", &blocks_total);
+  uint64_t blocks_read = 0;
+  report(Phase::kMergeBlocks, 0, blocks_total);
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (++blocks_read % 4096 == 0) report(Phase::kMergeBlocks, blocks_read, blocks_total);
     store::BlockKeyParts parts;
     if (!store::ParseBlockKey(it->key().ToStringView(), &parts)) {
       return Status::Corruption("blocks family holds a key of " + std::to_string(it->key().size()) + " bytes");
@@ -139,7 +150,9 @@ Status DBImpl::Compact() {
   TALLY_RETURN_IF_ERROR(merge_group());
   TALLY_RETURN_IF_ERROR(write_batch(true));
   it.reset();
-  return store_->CompactAll();
+  report(Phase::kMergeBlocks, blocks_read, std::max(blocks_total, blocks_read));
+  return store_->CompactAll(
+      [&report](size_t done, size_t total) { report(Phase::kCompactStorage, done, total); });
 }
 
 }  // namespace tally::db

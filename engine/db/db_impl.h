@@ -45,7 +45,8 @@ class DBImpl final : public DB {
 
   Status Append(std::span<const UsageEvent> events, AppendStats* stats) override;
   Status Flush() override;
-  Status Compact() override;
+  using DB::Compact;
+  Status Compact(const CompactOptions& options) override;
   Result<std::vector<SeriesInfo>> ListSeries(const SeriesFilter& filter) override;
   Status ScanEvents(const SeriesFilter& filter, const TimeRange& range, const EventVisitor& visitor) override;
   Result<QueryResult> Query(const tally::Query& query) override;

@@ -183,17 +183,19 @@ RocksStore::~RocksStore() {
   }
 }
 
-Status RocksStore::CompactAll() {
+Status RocksStore::CompactAll(const std::function<void(size_t done, size_t total)>& progress) {
   rocksdb::FlushOptions flush;
   flush.wait = true;
   Status s = FromRocks(db_->Flush(flush, handles_), "flush memtables");
   if (!s.ok()) return s;
   rocksdb::CompactRangeOptions compact;
   compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  for (auto* h : handles_) {
-    s = FromRocks(db_->CompactRange(compact, h, nullptr, nullptr), "compact " + h->GetName());
+  for (size_t i = 0; i < handles_.size(); ++i) {
+    if (progress) progress(i, handles_.size());
+    s = FromRocks(db_->CompactRange(compact, handles_[i], nullptr, nullptr), "compact " + handles_[i]->GetName());
     if (!s.ok()) return s;
   }
+  if (progress) progress(handles_.size(), handles_.size());
   return Status::OK();
 }
 

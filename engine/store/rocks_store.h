@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -65,7 +66,9 @@ class RocksStore {
   };
 
   // Writes every memtable to SST files and compacts every family fully (drops deleted data).
-  Status CompactAll();
+  // Flushes every memtable and compacts every family to the bottom level; `progress(done, total)`
+  // hears of each family as it starts and once all are done.
+  Status CompactAll(const std::function<void(size_t done, size_t total)>& progress = nullptr);
 
  private:
   RocksStore() = default;

@@ -72,6 +72,24 @@ struct DbStats {
   uint64_t bytes_on_disk = 0;     // every file in the directory
 };
 
+// How far DB::Compact has got, reported through CompactOptions::progress.
+struct CompactProgress {
+  enum class Phase : uint8_t {
+    kFlush,           // writing the head out as blocks (total 1)
+    kMergeBlocks,     // rewriting small blocks; done counts blocks read, total is RocksDB's estimate
+    kCompactStorage,  // RocksDB compacting its files, one column family after another
+  };
+  Phase phase = Phase::kFlush;
+  uint64_t done = 0;
+  uint64_t total = 0;  // may be below `done` when it is an estimate
+};
+
+struct CompactOptions {
+  // Called on the compacting thread as work advances (for a progress bar): at the start and end
+  // of each phase and every few thousand blocks. It must not call back into the DB. Default: none.
+  std::function<void(const CompactProgress&)> progress;
+};
+
 class DB {
  public:
   // Opens (or creates, per options) the database in directory `path`.
@@ -92,9 +110,11 @@ class DB {
   // Writes the whole head out as blocks (and drops the log records it covered).
   virtual Status Flush() = 0;
 
-  // Flushes, then merges each series' small adjacent blocks into large ones and compacts the
-  // underlying storage. Answers to every read are unchanged.
-  virtual Status Compact() = 0;
+  // Flushes, applies retention, merges each series' small adjacent blocks into large ones and
+  // compacts the underlying storage. Answers to every read are unchanged. `options.progress`, when
+  // set, hears how far it got.
+  virtual Status Compact(const CompactOptions& options) = 0;
+  Status Compact() { return Compact(CompactOptions()); }
 
   // Every series matching `filter`, in id order.
   virtual Result<std::vector<SeriesInfo>> ListSeries(const SeriesFilter& filter) = 0;

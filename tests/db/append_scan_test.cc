@@ -123,6 +123,37 @@ TEST_F(AppendScanTest, HeadFlushCompactReopenAllAnswerTheSame) {
   EXPECT_EQ(stats->head_events + stats->block_events, appended_.size());
 }
 
+TEST_F(AppendScanTest, CompactReportsItsStepsInOrder) {
+  EventMaker maker(8);
+  AppendRandom(maker, 3000);
+  ASSERT_TRUE(db_->Flush().ok());
+  AppendRandom(maker, 500);  // in the head: the compaction's flush writes it
+  std::vector<CompactProgress> seen;
+  CompactOptions options;
+  options.progress = [&seen](const CompactProgress& p) { seen.push_back(p); };
+  ASSERT_TRUE(db_->Compact(options).ok());
+  ASSERT_GE(seen.size(), 4u);
+  using Phase = CompactProgress::Phase;
+  EXPECT_EQ(seen.front().phase, Phase::kFlush);
+  EXPECT_EQ(seen.front().done, 0u);
+  for (size_t i = 1; i < seen.size(); ++i) {
+    ASSERT_GE(static_cast<int>(seen[i].phase), static_cast<int>(seen[i - 1].phase)) << i;
+    if (seen[i].phase == seen[i - 1].phase) {
+      EXPECT_GE(seen[i].done, seen[i - 1].done) << i;
+    }
+  }
+  // Each phase ends complete; the last report is the end of the storage compaction.
+  for (Phase phase : {Phase::kFlush, Phase::kMergeBlocks, Phase::kCompactStorage}) {
+    auto last = std::find_if(seen.rbegin(), seen.rend(), [phase](const CompactProgress& p) { return p.phase == phase; });
+    ASSERT_NE(last, seen.rend()) << static_cast<int>(phase);
+    EXPECT_EQ(last->done, last->total) << static_cast<int>(phase);
+  }
+  auto merged = std::find_if(seen.rbegin(), seen.rend(), [](const CompactProgress& p) { return p.phase == Phase::kMergeBlocks; });
+  EXPECT_GT(merged->done, 0u);
+  EXPECT_EQ(seen.back().phase, Phase::kCompactStorage);
+  ExpectScansMatch(maker);
+}
+
 TEST_F(AppendScanTest, ListSeriesFollowsFilters) {
   EventMaker maker(11);
   AppendRandom(maker, 500);

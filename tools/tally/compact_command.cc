@@ -25,7 +25,9 @@ process writes to DIR.
 
 Prints "compacted DIR in S s: BEFORE -> AFTER bytes (P%)", the stored bytes before and after
 (every file in DIR except RocksDB's diagnostic LOG files), the after size measured once the
-database is closed. A spinner with the elapsed time is drawn on stderr when it is a terminal.
+database is closed. While it works, a progress bar on stderr (when it is a terminal) shows the step
+— writing the head, merging blocks (blocks read of RocksDB's estimate), compacting storage (column
+families done) — with its progress and time left.
 Exit status: 0 done, 1 runtime error, 2 usage error.
 )help";
 
@@ -49,8 +51,16 @@ class CompactCommand final : public Command {
     const auto start = std::chrono::steady_clock::now();
     Status s;
     {
-      Spinner spinner("compacting " + *dir);
-      s = (*db)->Compact();
+      StepBar bar("compacting " + *dir);
+      CompactOptions options;
+      options.progress = [&bar](const CompactProgress& p) {
+        switch (p.phase) {
+          case CompactProgress::Phase::kFlush: bar.Update("writing the head", p.done, p.total); break;
+          case CompactProgress::Phase::kMergeBlocks: bar.Update("merging blocks", p.done, p.total); break;
+          case CompactProgress::Phase::kCompactStorage: bar.Update("compacting storage", p.done, p.total); break;
+        }
+      };
+      s = (*db)->Compact(options);
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (!s.ok()) return Fail("compact " + *dir + ": " + s.ToString());

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "tools/tally/format.h"
@@ -52,6 +53,37 @@ void ProgressBar::Update(uint64_t rows, uint64_t bytes_done) {
 }
 
 void ProgressBar::Finish() {
+  if (drawn_) ClearLine();
+  drawn_ = false;
+}
+
+StepBar::StepBar(std::string label) : enabled_(StderrIsTerminal()), label_(std::move(label)) {}
+
+void StepBar::Update(const std::string& step, uint64_t done, uint64_t total) {
+  if (!enabled_) return;
+  const auto now = std::chrono::steady_clock::now();
+  const bool new_step = step != step_;
+  if (new_step) {
+    step_ = step;
+    step_start_ = now;
+  } else if (now - last_draw_ < std::chrono::milliseconds(100)) {
+    return;
+  }
+  last_draw_ = now;
+  constexpr int kWidth = 24;
+  const double fraction = total == 0 ? 0.0 : std::min(1.0, static_cast<double>(done) / static_cast<double>(total));
+  const int filled = static_cast<int>(fraction * kWidth);
+  const std::string bar = std::string(static_cast<size_t>(filled), '#') + std::string(static_cast<size_t>(kWidth - filled), '.');
+  const double elapsed = std::chrono::duration<double>(now - step_start_).count();
+  const std::string eta = fraction > 0.02 ? Clock(elapsed / fraction - elapsed) : "?";
+  std::fprintf(stderr, "\r\033[K%s  %s [%s] %s/%s  %5.1f%%  ETA %s", label_.c_str(), step_.c_str(), bar.c_str(),
+               FormatCount(static_cast<int64_t>(done)).c_str(), FormatCount(static_cast<int64_t>(total)).c_str(),
+               fraction * 100, eta.c_str());
+  std::fflush(stderr);
+  drawn_ = true;
+}
+
+void StepBar::Finish() {
   if (drawn_) ClearLine();
   drawn_ = false;
 }

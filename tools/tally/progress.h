@@ -2,9 +2,11 @@
 // scripts see nothing but the final lines.
 //
 //   ProgressBar   rows, rows/s, percent of the input's bytes and the time left (ingest)
-//   Spinner       a turning mark and the time elapsed, for one long call (compact)
+//   StepBar       a bar per step of a long task, with done/total and the step's time left (compact)
+//   Spinner       a turning mark and the time elapsed, for one long call without progress reports
 //
-// Thread-safety: a ProgressBar belongs to one thread; a Spinner draws from a thread of its own.
+// Thread-safety: a ProgressBar or StepBar belongs to one thread; a Spinner draws from a thread of
+// its own.
 #pragma once
 
 #include <atomic>
@@ -35,6 +37,28 @@ class ProgressBar {
   std::string label_;
   uint64_t total_bytes_;
   std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_draw_;
+  bool drawn_ = false;
+};
+
+class StepBar {
+ public:
+  explicit StepBar(std::string label);
+  ~StepBar() { Finish(); }
+  StepBar(const StepBar&) = delete;
+  StepBar& operator=(const StepBar&) = delete;
+
+  // `done` of `total` units of the step named `step` (a new name starts the step's clock again).
+  // Redraws at most ten times a second, and whenever the step changes.
+  void Update(const std::string& step, uint64_t done, uint64_t total);
+  // Clears the line (idempotent).
+  void Finish();
+
+ private:
+  bool enabled_;
+  std::string label_;
+  std::string step_;
+  std::chrono::steady_clock::time_point step_start_;
   std::chrono::steady_clock::time_point last_draw_;
   bool drawn_ = false;
 };
