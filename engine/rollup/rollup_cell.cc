@@ -1,6 +1,8 @@
 #include "engine/rollup/rollup_cell.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 
 #include "engine/codec/coding.h"
 #include "engine/util/status_macros.h"
@@ -26,6 +28,8 @@ constexpr uint8_t kVersion1 = 1;
 
 using codec::EncodeVarint64;
 
+static_assert(std::endian::native == std::endian::little, "MeasureCell reads words as little-endian");
+
 // A minimal bounds-checked reader for MeasureCell, which runs for every cell of every row a query
 // or a merge parses and must stay cheap.
 struct Cursor {
@@ -44,6 +48,21 @@ struct Cursor {
     return 0;
   }
   void SkipVarints(uint64_t n) {
+    // Eight bytes at a time while they are there: a varint ends at each byte whose high bit is
+    // clear, so the n-th such byte ends the n-th varint.
+    // (No popcount: the baseline x86-64 has no instruction for it.)
+    while (n > 0 && end - p >= 8) {
+      uint64_t word;
+      std::memcpy(&word, p, 8);
+      uint64_t ends = ~word & 0x8080808080808080ull;  // little-endian: byte i at bits 8i..8i+7
+      for (; ends != 0 && n > 1; --n) ends &= ends - 1;  // varints that end in this word
+      if (ends == 0) {
+        p += 8;
+        continue;
+      }
+      p += std::countr_zero(ends) / 8 + 1;  // the end of the last one
+      return;
+    }
     for (; n > 0 && ok; --n) {
       while (p < end && static_cast<uint8_t>(*p) >= 0x80) ++p;
       if (p == end) {
