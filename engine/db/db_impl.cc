@@ -516,17 +516,21 @@ Status DBImpl::FlushLocked(uint64_t min_bytes) {
     if (active_->log_records() == 0 || active_->bytes() < min_bytes) return Status::OK();
     std::unique_lock head_lock(head_mu_);
     frozen_ = std::move(active_);
-    active_ = std::make_unique<head::Head>();
+    active_ = spare_head_ != nullptr ? std::move(spare_head_) : std::make_unique<head::Head>();
     active_since_us_ = 0;
   }
   // Encoding runs without locks: appends go on into the new active head, and readers read the
   // frozen one, which nobody changes any more.
   std::vector<head::EncodedBlock> blocks;
   std::vector<head::EncodedRollup> rollups;
-  rollup::RollupBuilder builder(options_.rollup_resolutions_us);
+  if (flush_rollups_ == nullptr) flush_rollups_ = std::make_unique<rollup::RollupBuilder>(options_.rollup_resolutions_us);
+  rollup::RollupBuilder& builder = *flush_rollups_;
+  builder.Clear();
   Status s = frozen_->EncodeFlush(options_.block_window_us, &builder, &blocks, &rollups);
+  std::unique_ptr<head::Head> flushed;  // the frozen head once written, to be reused
   if (s.ok()) {
-    rocksdb::WriteBatch batch;
+    rocksdb::WriteBatch& batch = flush_batch_;
+    batch.Clear();
     auto* family = store_->cf(Family::kBlocks);
     for (const head::EncodedBlock& b : blocks) {
       batch.Put(family, store::BlockKey(catalog_.at(b.series_dense).id, b.window_start_us, next_block_seq_++), b.bytes);
@@ -547,7 +551,7 @@ Status DBImpl::FlushLocked(uint64_t min_bytes) {
     if (s.ok()) {
       {
         std::unique_lock head_lock(head_mu_);
-        frozen_.reset();
+        flushed = std::move(frozen_);
       }
       if (!rollups.empty()) {
         ++flush_epoch_;
@@ -558,6 +562,10 @@ Status DBImpl::FlushLocked(uint64_t min_bytes) {
         }
       }
     }
+  }
+  if (flushed != nullptr) {
+    flushed->Reset();
+    spare_head_ = std::move(flushed);
   }
   if (!s.ok()) {
     // The frozen head's events are still in the log and still visible to reads; refuse further

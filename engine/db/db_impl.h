@@ -25,6 +25,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include <rocksdb/write_batch.h>
+
 #include "engine/head/head.h"
 #include "engine/ingest/dedup_index.h"
 #include "engine/ingest/dedup_record.h"
@@ -32,6 +34,7 @@
 #include "engine/ingest/log_record.h"
 #include "engine/query/availability.h"
 #include "engine/query/totals_cache.h"
+#include "engine/rollup/rollup_builder.h"
 #include "engine/series/catalog.h"
 #include "engine/store/rocks_store.h"
 #include "tally/db.h"
@@ -113,6 +116,11 @@ class DBImpl final : public DB {
   std::shared_mutex head_mu_;
   std::unique_ptr<head::Head> active_ = std::make_unique<head::Head>();
   std::unique_ptr<head::Head> frozen_;  // being flushed; still read by queries
+  // Kept between flushes so that their memory is reused (under flush_mu_): the last flushed head,
+  // emptied, becomes the next active one; the rollup builder and the batch keep their buffers.
+  std::unique_ptr<head::Head> spare_head_;
+  std::unique_ptr<rollup::RollupBuilder> flush_rollups_;
+  rocksdb::WriteBatch flush_batch_;
 
   // Writer state (under write_mu_).
   uint64_t next_log_seq_ = 1;

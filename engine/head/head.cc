@@ -8,8 +8,23 @@
 namespace tally::head {
 void Head::StartSeries(uint32_t series_dense) {
   if (series_dense >= rows_.size()) rows_.resize(series_dense + 1);
-  rows_[series_dense] = std::make_unique<std::vector<EventRow>>();
+  if (!rows_[series_dense]) rows_[series_dense] = std::make_unique<std::vector<EventRow>>();
   touched_.push_back(series_dense);
+}
+
+void Head::Reset() {
+  for (std::unique_ptr<std::vector<EventRow>>& rows : rows_) {
+    if (rows == nullptr) continue;
+    if (rows->empty()) {
+      rows.reset();  // not held by this head
+    } else {
+      rows->clear();
+    }
+  }
+  touched_.clear();
+  events_ = 0;
+  log_records_ = 0;
+  first_log_seq_ = last_log_seq_ = 0;
 }
 
 void Head::NoteLogRecord(uint64_t log_seq) {

@@ -44,7 +44,9 @@ class Head {
   // Adds one event of the series with dense index `series_dense`; NoteLogRecord must name the log
   // record it came from.
   void Add(uint32_t series_dense, const EventRow& row) {
-    if (series_dense >= rows_.size() || !rows_[series_dense]) [[unlikely]] StartSeries(series_dense);
+    if (series_dense >= rows_.size() || !rows_[series_dense] || rows_[series_dense]->empty()) [[unlikely]] {
+      StartSeries(series_dense);
+    }
     rows_[series_dense]->push_back(row);
     ++events_;
   }
@@ -66,6 +68,11 @@ class Head {
   void CollectRows(uint32_t series_dense, const TimeRange& range, std::vector<EventRow>* out) const;
   // Dense indexes of the series holding events.
   const std::vector<uint32_t>& series() const { return touched_; }
+
+  // Empties the head for reuse. The row storage of the series it held stays allocated, since the
+  // next head is likely to see them again (a flush would otherwise fault in and zero the memory of
+  // a whole head anew); that of series it did not hold is freed.
+  void Reset();
 
   // Encodes every series' events into blocks that do not cross a multiple of `window_us`, rows in
   // time order (ties in order of addition), and into rollup cell rows through `rollups` (a
