@@ -65,18 +65,24 @@ Totals CountersOf(const rollup::RollupCell& cell) {
 
 // Adds the cached cells that lie in the level's pieces, walking both in time order.
 template <typename AccumulatorOf>
-void AddCachedCells(const query::CachedCells& cells, const LevelPieces& lp, uint32_t group,
-                    AccumulatorOf& accumulator, uint64_t* cells_read) {
+Status AddCachedCells(const query::CachedCells& cells, const LevelPieces& lp, uint32_t group,
+                      AccumulatorOf& accumulator, uint64_t* cells_read) {
   auto c = std::lower_bound(cells.starts.begin(), cells.starts.end(), lp.from) - cells.starts.begin();
   const auto n = static_cast<ptrdiff_t>(cells.starts.size());
   for (const Piece& piece : lp.pieces) {
     while (c < n && cells.starts[c] < piece.from_us) ++c;
     for (; c < n && cells.starts[c] < piece.to_us; ++c) {
-      accumulator(group, piece.bucket).AddTotals(cells.totals[c]);
+      query::Accumulator& a = accumulator(group, piece.bucket);
+      if (a.with_latencies()) {
+        TALLY_RETURN_IF_ERROR(a.AddCounters(cells.totals[c], cells.Encoded(c)));
+      } else {
+        a.AddTotals(cells.totals[c]);
+      }
       ++*cells_read;
     }
     if (c == n) break;
   }
+  return Status::OK();
 }
 
 }  // namespace
@@ -204,11 +210,12 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
       const LevelPieces& lp = levels[level];
       if (lp.pieces.empty()) continue;
       const int64_t w = resolutions[level];
-      // Coarse levels without quantiles: the counters of all the series' cells, cached in memory.
-      const bool cached = !with_latencies && level > 0;
+      // Coarse levels: all the series' cells, cached in memory.
+      const bool cached = level > 0;
       std::shared_ptr<const query::CachedCells> cells;
       if (cached && (cells = totals_cache_->Find(level, matched[i], epoch)) != nullptr) {
-        AddCachedCells(*cells, lp, group, accumulator, &result.stats.cells[level]);
+        Status s = AddCachedCells(*cells, lp, group, accumulator, &result.stats.cells[level]);
+        if (!s.ok()) return s.WithContext("series " + entry.labels.ToString() + ", cached " + rollup::FamilyName(w));
         continue;
       }
       std::shared_ptr<query::CachedCells> filling;
@@ -223,14 +230,14 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
           const int index = std::countr_zero(bits);
           if (filling) {
             s = rollup::RollupCell::Decode(view.cells[index], &cell, false);
-            filling->starts.push_back(row_start + index * w);
-            filling->totals.push_back(CountersOf(cell));
+            filling->Add(row_start + index * w, CountersOf(cell), view.cells[index]);
             continue;
           }
           const Piece* piece = lp.Find(row_start + index * w);
           if (piece == nullptr) continue;
-          s = rollup::RollupCell::Decode(view.cells[index], &cell, with_latencies);
-          if (s.ok()) s = accumulator(group, piece->bucket).AddCell(cell);
+          // Counters decoded, a sketch skipped; latencies, when asked for, merged from the bytes.
+          s = rollup::RollupCell::Decode(view.cells[index], &cell, false);
+          if (s.ok()) s = accumulator(group, piece->bucket).AddCounters(CountersOf(cell), view.cells[index]);
           ++result.stats.cells[level];
         }
         if (s.ok()) return s;
@@ -274,7 +281,9 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
       }
       if (!it->status().ok()) return store::FromRocks(it->status(), "read rollups of " + entry.labels.ToString());
       if (filling) {
-        AddCachedCells(*filling, lp, group, accumulator, &result.stats.cells[level]);
+        Status s = AddCachedCells(*filling, lp, group, accumulator, &result.stats.cells[level]);
+        if (!s.ok()) return s.WithContext("series " + entry.labels.ToString() + ", " + rollup::FamilyName(w));
+        filling->ShrinkToFit();
         totals_cache_->Store(level, matched[i], std::move(filling));
       }
     }

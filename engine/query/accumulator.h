@@ -2,7 +2,9 @@
 // rollup cells, raw events and head events.
 #pragma once
 
+#include <algorithm>
 #include <optional>
+#include <string_view>
 
 #include "engine/rollup/rollup_cell.h"
 #include "tally/query.h"
@@ -17,16 +19,38 @@ class Accumulator {
   }
 
   void AddEvent(const EventRow& row);
-  Status AddCell(const rollup::RollupCell& cell);
-  // Adds the counters of a cell (TotalsCache); only for accumulators without latencies.
-  void AddTotals(const Totals& cell);
+  // Adds the counters of a cell (decoded without latencies, or from the TotalsCache) and, for an
+  // accumulator with latencies, the latencies of the encoded cell `encoded`, which are merged
+  // straight from its bytes.
+  Status AddCounters(const Totals& cell, std::string_view encoded) {
+    AddTotals(cell);
+    if (latencies_ && cell.successes() > 0) return rollup::RollupCell::AddEncodedLatenciesTo(encoded, &*latencies_);
+    return Status::OK();
+  }
+  // Adds the counters alone. REQUIRES: !with_latencies().
+  void AddTotals(const Totals& cell) {
+    totals_.requests += cell.requests;
+    totals_.retryable_errors += cell.retryable_errors;
+    totals_.fatal_errors += cell.fatal_errors;
+    totals_.input_tokens += cell.input_tokens;
+    totals_.output_tokens += cell.output_tokens;
+    totals_.spend_micros += cell.spend_micros;
+    totals_.latency_sum_us += cell.latency_sum_us;
+    AddLatencyRange(cell.successes(), cell.latency_min_us, cell.latency_max_us);
+  }
+  bool with_latencies() const { return latencies_.has_value(); }
 
   const Totals& totals() const { return totals_; }
   // The latency quantiles; NaN where there is no successful request.
   std::vector<double> Quantiles(const std::vector<double>& qs) const;
 
  private:
-  void AddLatencyRange(uint64_t successes, int64_t min_us, int64_t max_us);
+  void AddLatencyRange(uint64_t successes, int64_t min_us, int64_t max_us) {
+    if (successes == 0) return;
+    const bool first = totals_.successes() == successes;  // counters already include these
+    totals_.latency_min_us = first ? min_us : std::min(totals_.latency_min_us, min_us);
+    totals_.latency_max_us = first ? max_us : std::max(totals_.latency_max_us, max_us);
+  }
 
   Totals totals_;
   std::optional<Sketch> latencies_;

@@ -4,7 +4,10 @@
 
 namespace tally::query {
 
-TotalsCache::TotalsCache(size_t levels, size_t budget_bytes) : budget_(budget_bytes), entries_(levels) {}
+TotalsCache::TotalsCache(size_t levels, size_t budget_bytes)
+    : level_budget_(budget_bytes / std::max<size_t>(1, levels > 1 ? levels - 1 : 1)),
+      bytes_(levels, 0),
+      entries_(levels) {}
 
 std::shared_ptr<const CachedCells> TotalsCache::Find(size_t level, uint32_t series, uint64_t epoch) const {
   std::lock_guard lock(mu_);
@@ -23,8 +26,8 @@ void TotalsCache::Store(size_t level, uint32_t series, std::shared_ptr<const Cac
   if (series >= level_entries.size()) level_entries.resize(series + 1);
   std::shared_ptr<const CachedCells>& slot = level_entries[series];
   const size_t old_bytes = slot ? slot->bytes() : 0;
-  if (bytes_ - old_bytes + cells->bytes() > budget_) return;
-  bytes_ = bytes_ - old_bytes + cells->bytes();
+  if (bytes_[level] - old_bytes + cells->bytes() > level_budget_) return;
+  bytes_[level] = bytes_[level] - old_bytes + cells->bytes();
   slot = std::move(cells);
 }
 
@@ -32,9 +35,10 @@ void TotalsCache::Touch(uint32_t series, uint64_t epoch) {
   std::lock_guard lock(mu_);
   if (series >= modified_.size()) modified_.resize(series + 1, 0);
   modified_[series] = epoch;
-  for (auto& level_entries : entries_) {
+  for (size_t level = 0; level < entries_.size(); ++level) {
+    std::vector<std::shared_ptr<const CachedCells>>& level_entries = entries_[level];
     if (series < level_entries.size() && level_entries[series]) {
-      bytes_ -= level_entries[series]->bytes();
+      bytes_[level] -= level_entries[series]->bytes();
       level_entries[series].reset();
     }
   }
@@ -43,12 +47,14 @@ void TotalsCache::Touch(uint32_t series, uint64_t epoch) {
 void TotalsCache::Clear() {
   std::lock_guard lock(mu_);
   for (auto& level_entries : entries_) level_entries.clear();
-  bytes_ = 0;
+  std::fill(bytes_.begin(), bytes_.end(), 0);
 }
 
 size_t TotalsCache::bytes() const {
   std::lock_guard lock(mu_);
-  return bytes_;
+  size_t total = 0;
+  for (size_t b : bytes_) total += b;
+  return total;
 }
 
 }  // namespace tally::query

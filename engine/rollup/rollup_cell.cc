@@ -346,6 +346,22 @@ Status RollupCell::MergeEncoded(std::string_view bytes) {
   return CheckSketchCount();
 }
 
+Status RollupCell::AddEncodedLatenciesTo(std::string_view bytes, Sketch* sketch) {
+  RollupCell c;
+  std::string_view sketch_bytes;
+  TALLY_RETURN_IF_ERROR(DecodeParts(bytes, &c, &c.latency_sum_, &c.latency_min_, &c.latency_max_, &c.exact_,
+                                    &c.exact_count_, &sketch_bytes));
+  if (sketch_bytes.empty()) return c.AddLatenciesTo(sketch);
+  const uint64_t before = sketch->Count();
+  Status s = sketch->MergeFrom(sketch_bytes);
+  if (!s.ok()) return s.WithContext("rollup cell");
+  if (sketch->Count() - before != c.successes()) {
+    return Status::Corruption("rollup cell: sketch holds " + std::to_string(sketch->Count() - before) +
+                              " values for " + std::to_string(c.successes()) + " successful requests");
+  }
+  return Status::OK();
+}
+
 Status RollupCell::DecodeVersion1(std::string_view bytes, RollupCell* out) {
   codec::Decoder in(bytes, "rollup cell");
   const uint8_t version = in.ReadByte("version");
