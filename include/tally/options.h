@@ -88,9 +88,10 @@ struct Options {
   // RocksDB block cache size in bytes. Default: 64 MiB.
   size_t block_cache_bytes = 64u << 20;
 
-  // Memory for the counters of coarse rollup cells (every resolution but the finest) kept decoded
-  // per series, which answers questions over many series without reading RocksDB (quantiles still
-  // read the cells). Filled by queries; 0 disables it. Default: 64 MiB.
+  // Memory for the coarse rollup cells (every resolution but the finest) of the series queries
+  // read, kept per series (counters decoded, latencies as stored), which answers questions over
+  // many series or with percentiles without reading RocksDB. Each of those resolutions gets an
+  // equal share; filled by queries; 0 disables it. Default: 64 MiB.
   size_t rollup_cache_bytes = 64u << 20;
 
   // ---- On-disk shape (recorded at creation, checked on open) -----------------------------------
