@@ -4,8 +4,7 @@
 
 namespace tally::cli {
 
-Result<std::unique_ptr<DB>> OpenDatabase(const std::string& dir, OpenMode mode) {
-  Options options;
+Result<std::unique_ptr<DB>> OpenDatabase(const std::string& dir, OpenMode mode, Options options) {
   options.read_only = mode == OpenMode::kRead;
   options.create_if_missing = mode == OpenMode::kWriteOrCreate;
   // A store the tool creates keeps the dashboard's rollups. An existing store keeps whatever it

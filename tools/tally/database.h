@@ -21,7 +21,9 @@ enum class OpenMode : uint8_t {
 };
 
 // The database at `dir`, or a one-line reason for "tally: ..." ("cannot open DIR: Busy: ...").
-Result<std::unique_ptr<DB>> OpenDatabase(const std::string& dir, OpenMode mode);
+// `options` gives everything but what `mode` decides (read_only, create_if_missing, and the
+// rollups of a new store).
+Result<std::unique_ptr<DB>> OpenDatabase(const std::string& dir, OpenMode mode, Options options = Options());
 
 // Bytes of the regular files under `dir`, without RocksDB's diagnostic logs (LOG, LOG.old.*),
 // which record what happened rather than what is stored and grow with every open.

@@ -1,12 +1,12 @@
 // tally demo: writes a realistic month of usage for several workspaces into a data directory and
 // prints the usage summary, the top models and the latency per endpoint.
 //
-// The events carry ids, so running the demo again on the same directory stores nothing twice: the
-// second run reports every event as a duplicate and prints the same summary.
-#include <algorithm>
+// The events carry ids and the demo remembers them for longer than its month (a dedup window of 35
+// days), so running it again on the same directory stores nothing twice: the second run reports
+// every event as a duplicate and prints the same summary. The summary is answered by DB::Query,
+// from the rollups.
 #include <chrono>
 #include <cstdio>
-#include <map>
 
 #include "tally/db.h"
 #include "tools/tally/args.h"
@@ -28,32 +28,14 @@ latency percentiles per endpoint.
   --events N    events to write (default: 2000000)
   --seed N      workload seed (default: 1)
 
-Every event carries an id, so a second run on the same directory adds nothing (all duplicates).
-The workload is described in docs/workload.md.
+Every event carries an id, and ids are remembered for 35 days of event time (longer than the
+month), so a second run on the same directory adds nothing (all duplicates). The summary is
+answered from the rollups (DB::Query), as `tally query` would. The workload is described in
+docs/workload.md.
 )";
 
-struct Totals {
-  int64_t requests = 0, input = 0, output = 0, spend = 0, retryable = 0, fatal = 0;
-  std::vector<int64_t> latencies;
-
-  void Add(const EventRow& r, bool keep_latency) {
-    ++requests;
-    input += r.input_tokens;
-    output += r.output_tokens;
-    spend += r.cost_micros;
-    retryable += r.outcome == Outcome::kRetryableError;
-    fatal += r.outcome == Outcome::kFatalError;
-    if (keep_latency) latencies.push_back(r.latency_us);
-  }
-};
-
-// The lower q-quantile of `values` (sorted in place): values[floor(q * (n - 1))].
-int64_t Quantile(std::vector<int64_t>& values, double q) {
-  if (values.empty()) return 0;
-  size_t k = static_cast<size_t>(q * static_cast<double>(values.size() - 1));
-  std::nth_element(values.begin(), values.begin() + static_cast<ptrdiff_t>(k), values.end());
-  return values[k];
-}
+// Longer than the demo's month, so that every id of a first run is still known to a second.
+constexpr int64_t kDemoDedupWindowUs = 35 * kMicrosPerDay;
 
 class DemoCommand final : public Command {
  public:
@@ -84,7 +66,9 @@ class DemoCommand final : public Command {
       config.seed = static_cast<uint64_t>(*n);
     }
 
-    auto opened = OpenDatabase(dir, OpenMode::kWriteOrCreate);
+    Options options;
+    options.dedup_window_us = kDemoDedupWindowUs;
+    auto opened = OpenDatabase(dir, OpenMode::kWriteOrCreate, options);
     if (!opened.ok()) return Fail(opened.status().message());
     DB& db = **opened;
 
@@ -108,64 +92,73 @@ class DemoCommand final : public Command {
                 FormatCount(static_cast<int64_t>(total.duplicates)).c_str(), seconds);
     std::printf("  period %s .. %s\n\n", FormatIsoTime(config.start_us).c_str(),
                 FormatIsoTime(config.start_us + config.span_us).c_str());
-    return PrintSummary(db);
+    return PrintSummary(db, TimeRange{config.start_us, config.start_us + config.span_us});
   }
 
  private:
-  int PrintSummary(DB& db) {
-    Totals all;
-    std::map<std::string, Totals> by_workspace, by_model, by_endpoint;
-    Status s = db.ScanEvents({}, {}, [&](const SeriesInfo& series, std::span<const EventRow> rows) {
-      Totals& ws = by_workspace[series.labels.Get(Label::kWorkspace)];
-      Totals& model = by_model[series.labels.Get(Label::kModel)];
-      Totals& endpoint = by_endpoint[series.labels.Get(Label::kEndpoint)];
-      for (const EventRow& r : rows) {
-        all.Add(r, false);
-        ws.Add(r, false);
-        model.Add(r, false);
-        endpoint.Add(r, r.outcome == Outcome::kSuccess);
-      }
-      return Status::OK();
-    });
-    if (!s.ok()) return Fail(s.ToString());
-    if (all.requests == 0) return Fail("the database holds no events");
+  // Runs `q` over `range`; false (after printing the error) when it fails.
+  static bool Ask(DB& db, Query q, const TimeRange& range, QueryResult* out) {
+    q.range = range;
+    Result<QueryResult> r = db.Query(q);
+    if (!r.ok()) {
+      std::fprintf(stderr, "tally: query failed: %s\n", r.status().ToString().c_str());
+      return false;
+    }
+    *out = std::move(r).value();
+    return true;
+  }
 
-    const double n = static_cast<double>(all.requests);
+  int PrintSummary(DB& db, const TimeRange& month) {
+    QueryResult all, workspaces, models, endpoints;
+    Query by_workspace;
+    by_workspace.group_by = {Label::kWorkspace};
+    Query top_models;
+    top_models.group_by = {Label::kModel};
+    top_models.order_by = Measure::kSpend;
+    top_models.limit = 10;
+    Query latency;
+    latency.group_by = {Label::kEndpoint};
+    latency.quantiles = {0.5, 0.95, 0.99};
+    if (!Ask(db, Query(), month, &all) || !Ask(db, by_workspace, month, &workspaces) ||
+        !Ask(db, top_models, month, &models) || !Ask(db, latency, month, &endpoints)) {
+      return kExitError;
+    }
+    if (all.rows.empty()) return Fail("the database holds no events in " + FormatIsoTime(month.from_us) + " .. " +
+                                      FormatIsoTime(month.to_us));
+
+    const tally::Totals& t = all.rows[0].totals;
     std::printf("Usage summary (all workspaces)\n");
-    std::printf("  requests         %s\n", FormatCount(all.requests).c_str());
-    std::printf("  input tokens     %s\n", FormatCount(all.input).c_str());
-    std::printf("  output tokens    %s\n", FormatCount(all.output).c_str());
-    std::printf("  spend            %s\n", FormatMoney(all.spend).c_str());
+    std::printf("  requests         %s\n", FormatCount(static_cast<int64_t>(t.requests)).c_str());
+    std::printf("  input tokens     %s\n", FormatCount(t.input_tokens).c_str());
+    std::printf("  output tokens    %s\n", FormatCount(t.output_tokens).c_str());
+    std::printf("  spend            %s\n", FormatMoney(t.spend_micros).c_str());
     std::printf("  success rate     %s   (retryable errors %s, fatal errors %s)\n\n",
-                FormatPercent(1 - static_cast<double>(all.retryable + all.fatal) / n).c_str(),
-                FormatPercent(static_cast<double>(all.retryable) / n).c_str(),
-                FormatPercent(static_cast<double>(all.fatal) / n).c_str());
+                FormatPercent(t.success_rate()).c_str(), FormatPercent(t.retryable_error_rate()).c_str(),
+                FormatPercent(t.fatal_error_rate()).c_str());
 
     std::printf("%-14s %12s %16s %16s %14s\n", "workspace", "requests", "input tokens", "output tokens", "spend");
-    for (const auto& [name, t] : by_workspace) {
-      std::printf("%-14s %12s %16s %16s %14s\n", name.c_str(), FormatCount(t.requests).c_str(),
-                  FormatCount(t.input).c_str(), FormatCount(t.output).c_str(), FormatMoney(t.spend).c_str());
+    for (const ResultRow& row : workspaces.rows) {
+      const tally::Totals& w = row.totals;
+      std::printf("%-14s %12s %16s %16s %14s\n", row.group[0].c_str(), FormatCount(static_cast<int64_t>(w.requests)).c_str(),
+                  FormatCount(w.input_tokens).c_str(), FormatCount(w.output_tokens).c_str(),
+                  FormatMoney(w.spend_micros).c_str());
     }
 
-    std::vector<std::pair<std::string, Totals*>> models;
-    for (auto& [name, t] : by_model) models.emplace_back(name, &t);
-    std::sort(models.begin(), models.end(), [](const auto& a, const auto& b) {
-      return a.second->spend != b.second->spend ? a.second->spend > b.second->spend : a.first < b.first;
-    });
     std::printf("\nTop models by spend\n%-22s %12s %16s %14s\n", "model", "requests", "tokens", "spend");
-    for (size_t i = 0; i < models.size() && i < 10; ++i) {
-      const Totals& t = *models[i].second;
-      std::printf("%-22s %12s %16s %14s\n", models[i].first.c_str(), FormatCount(t.requests).c_str(),
-                  FormatCount(t.input + t.output).c_str(), FormatMoney(t.spend).c_str());
+    for (const ResultRow& row : models.rows) {
+      const tally::Totals& m = row.totals;
+      std::printf("%-22s %12s %16s %14s\n", row.group[0].c_str(), FormatCount(static_cast<int64_t>(m.requests)).c_str(),
+                  FormatCount(m.total_tokens()).c_str(), FormatMoney(m.spend_micros).c_str());
     }
 
     std::printf("\nLatency per endpoint (successful requests)\n%-22s %10s %10s %10s %10s\n", "endpoint", "requests",
                 "p50", "p95", "p99");
-    for (auto& [name, t] : by_endpoint) {
-      std::printf("%-22s %10s %10s %10s %10s\n", name.c_str(), FormatCount(t.requests).c_str(),
-                  FormatDuration(Quantile(t.latencies, 0.50)).c_str(),
-                  FormatDuration(Quantile(t.latencies, 0.95)).c_str(),
-                  FormatDuration(Quantile(t.latencies, 0.99)).c_str());
+    for (const ResultRow& row : endpoints.rows) {
+      std::printf("%-22s %10s %10s %10s %10s\n", row.group[0].c_str(),
+                  FormatCount(static_cast<int64_t>(row.totals.successes())).c_str(),
+                  FormatDuration(static_cast<int64_t>(row.quantiles[0])).c_str(),
+                  FormatDuration(static_cast<int64_t>(row.quantiles[1])).c_str(),
+                  FormatDuration(static_cast<int64_t>(row.quantiles[2])).c_str());
     }
     return kExitOk;
   }
