@@ -44,7 +44,7 @@ options:
   --seed N          workload seed (default 1)
   --with-ids        give every event an event_id (exercises deduplication)
   --sync            fsync the log on every Append (Options::sync_each_append)
-  --rollups         keep rollups at 1 minute, 1 hour and 1 day (kStandardRollupResolutions)
+  --rollups         keep rollups at 1 minute, 1 hour and 1 day (without it: no rollups)
   --generate-only   no database: time the generator alone (batches of --batch) and describe
                     the workload (token, latency and outcome statistics)
   --json            print one JSON object as the last line of stdout instead of a table
@@ -216,7 +216,7 @@ Result<IngestResult> Ingest(const BenchArgs& args, const std::string& db_path, s
   options.create_if_missing = true;
   options.error_if_exists = true;
   options.sync_each_append = args.sync;
-  if (args.rollups) options.rollup_resolutions_us = kStandardRollupResolutions;
+  options.create_rollups = args.rollups;  // the default 1m/1h/1d, or none
   Result<std::unique_ptr<DB>> opened = DB::Open(db_path, options);
   if (!opened.ok()) return opened.status().WithContext("open " + db_path);
   std::unique_ptr<DB> db = std::move(*opened);

@@ -150,7 +150,9 @@ Result<std::vector<int64_t>> ChooseResolutions(const std::string& path, const Op
                                             "(they cannot change after creation; leave the option empty)");
     }
   } else {
-    chosen = options.rollup_resolutions_us;
+    if (options.create_rollups) {
+      chosen = options.rollup_resolutions_us.empty() ? kStandardRollupResolutions : options.rollup_resolutions_us;
+    }
     // Finishing an interrupted creation: the families made so far must be among those asked for.
     for (int64_t r : found) {
       if (std::find(chosen.begin(), chosen.end(), r) == chosen.end()) {
@@ -168,6 +170,11 @@ Result<std::unique_ptr<DB>> DBImpl::Open(const std::string& path, const Options&
   if (options.block_window_us < 0) return Status::InvalidArgument("block_window_us must not be negative");
   if (options.dedup_window_us < 0) return Status::InvalidArgument("dedup_window_us must not be negative");
   if (options.raw_retention_us < 0) return Status::InvalidArgument("raw_retention_us must not be negative");
+  // Bad rollup options are refused before the directory is touched.
+  if (!options.create_rollups && !options.rollup_resolutions_us.empty()) {
+    return Status::InvalidArgument("rollup_resolutions_us is set but create_rollups is false");
+  }
+  TALLY_RETURN_IF_ERROR(rollup::ValidateResolutions(options.rollup_resolutions_us));
   std::vector<std::string> families;
   TALLY_ASSIGN_OR_RETURN(DirectoryState state, CheckDirectory(path, options, &families));
   TALLY_ASSIGN_OR_RETURN(std::vector<int64_t> resolutions, ChooseResolutions(path, options, state, families));

@@ -106,10 +106,16 @@ struct Options {
   // Widths of the rollup buckets, ascending, each a whole number of seconds dividing the next;
   // kStandardRollupResolutions is {1 minute, 1 hour, 1 day}. Rollups answer queries without reading
   // events, at a storage cost: on the benchmark workload (docs/benchmarks.md) per-series cells at
-  // 1m/1h/1d add about 13 bytes per event to the 9.5 of the raw blocks.
-  // When opening an existing database, empty means "whatever it was created with"; when creating
-  // one, empty means no rollups (queries then read raw events). Default: empty.
+  // 1m/1h/1d add about 7.3 bytes per event to the 9.5 of the raw blocks.
+  // When opening an existing database, empty means "whatever it was created with", anything else
+  // must be exactly that; when creating one, empty means kStandardRollupResolutions (unless
+  // create_rollups is false). Default: empty.
   std::vector<int64_t> rollup_resolutions_us;
+
+  // Whether a database created by this open keeps rollups (at rollup_resolutions_us). False creates
+  // one without: queries then read raw events, and ingest is faster (docs/benchmarks.md). Ignored
+  // when the database exists. REQUIRES: rollup_resolutions_us empty when false. Default: true.
+  bool create_rollups = true;
 };
 
 }  // namespace tally

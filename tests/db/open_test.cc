@@ -10,6 +10,7 @@
 #include "support/scan_all.h"
 #include "support/temp_dir.h"
 #include "tally/db.h"
+#include "tally/query.h"
 
 namespace tally {
 namespace {
@@ -43,6 +44,69 @@ TEST(OpenTest, ForeignDirectoryIsRefused) {
   ASSERT_FALSE(db.ok());
   EXPECT_TRUE(db.status().IsInvalidArgument());
   EXPECT_NE(db.status().message().find("not a tally database"), std::string::npos) << db.status().ToString();
+}
+
+// The rollup resolutions of a database, as its queries report them.
+std::vector<int64_t> ResolutionsOf(DB& db) {
+  Query q;
+  q.range = {kT, kT + kMicrosPerHour};
+  Result<QueryResult> r = db.Query(q);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? r->stats.resolutions_us : std::vector<int64_t>{-1};
+}
+
+TEST(OpenTest, RollupResolutionsAreChosenAtCreationAndCheckedOnOpen) {
+  testing::TempDir dir;
+  // Default: 1 minute, 1 hour, 1 day.
+  {
+    auto db = DB::Open(dir.Sub("default"), Options());
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    EXPECT_EQ(ResolutionsOf(**db), kStandardRollupResolutions);
+  }
+  // None, kept as none: a later open with the default options does not add them.
+  Options none;
+  none.create_rollups = false;
+  {
+    auto db = DB::Open(dir.Sub("none"), none);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    EXPECT_TRUE(ResolutionsOf(**db).empty());
+  }
+  {
+    auto db = DB::Open(dir.Sub("none"), Options());
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    EXPECT_TRUE(ResolutionsOf(**db).empty());
+  }
+  // Custom ones are recorded; asking for others later is refused, naming why.
+  Options custom;
+  custom.rollup_resolutions_us = {5 * kMicrosPerMinute, kMicrosPerHour};
+  {
+    auto db = DB::Open(dir.Sub("custom"), custom);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+  }
+  {
+    auto db = DB::Open(dir.Sub("custom"), Options());
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    EXPECT_EQ(ResolutionsOf(**db), custom.rollup_resolutions_us);
+  }
+  Options other;
+  other.rollup_resolutions_us = kStandardRollupResolutions;
+  auto refused = DB::Open(dir.Sub("custom"), other);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(refused.status().IsInvalidArgument());
+  EXPECT_NE(refused.status().message().find("other resolutions"), std::string::npos) << refused.status().ToString();
+  refused = DB::Open(dir.Sub("none"), other);
+  EXPECT_TRUE(refused.status().IsInvalidArgument()) << refused.status().ToString();
+
+  // Contradictory or malformed lists are refused before anything is created.
+  Options contradictory;
+  contradictory.create_rollups = false;
+  contradictory.rollup_resolutions_us = kStandardRollupResolutions;
+  EXPECT_TRUE(DB::Open(dir.Sub("contradictory"), contradictory).status().IsInvalidArgument());
+  Options descending;
+  descending.rollup_resolutions_us = {kMicrosPerHour, kMicrosPerMinute};
+  EXPECT_TRUE(DB::Open(dir.Sub("descending"), descending).status().IsInvalidArgument());
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("contradictory")));
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("descending")));
 }
 
 TEST(OpenTest, InterruptedCreationIsCompletedNotRefused) {

@@ -239,6 +239,7 @@ TEST_F(QueryExactnessTest, RandomQueriesMatchBruteForceEverywhere) {
 
 TEST_F(QueryExactnessTest, WithoutRollupsQueriesReadRawEvents) {
   Options options;
+  options.create_rollups = false;
   options.dedup_window_us = 2 * kSpan;
   Open(options);
   EventMaker maker(7, 4, 2, 3);

@@ -7,13 +7,6 @@ namespace tally::cli {
 Result<std::unique_ptr<DB>> OpenDatabase(const std::string& dir, OpenMode mode, Options options) {
   options.read_only = mode == OpenMode::kRead;
   options.create_if_missing = mode == OpenMode::kWriteOrCreate;
-  // A store the tool creates keeps the dashboard's rollups. An existing store keeps whatever it
-  // was created with (an empty list means exactly that), so only a directory without a RocksDB
-  // store yet gets them.
-  std::error_code ec;
-  if (options.create_if_missing && !std::filesystem::exists(std::filesystem::path(dir) / "CURRENT", ec)) {
-    options.rollup_resolutions_us = kStandardRollupResolutions;
-  }
   Result<std::unique_ptr<DB>> db = DB::Open(dir, options);
   if (db.ok()) return db;
   const Status& s = db.status();

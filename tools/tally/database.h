@@ -16,13 +16,12 @@ namespace tally::cli {
 enum class OpenMode : uint8_t {
   kRead,            // read-only; the database must exist
   kWrite,           // writable; the database must exist
-  kWriteOrCreate,   // writable; created when the directory is missing or empty, with the
-                    // standard 1m/1h/1d rollups (kStandardRollupResolutions)
+  kWriteOrCreate,   // writable; created when the directory is missing or empty (with the
+                    // default 1m/1h/1d rollups)
 };
 
 // The database at `dir`, or a one-line reason for "tally: ..." ("cannot open DIR: Busy: ...").
-// `options` gives everything but what `mode` decides (read_only, create_if_missing, and the
-// rollups of a new store).
+// `options` gives everything but what `mode` decides (read_only, create_if_missing).
 Result<std::unique_ptr<DB>> OpenDatabase(const std::string& dir, OpenMode mode, Options options = Options());
 
 // Bytes of the regular files under `dir`, without RocksDB's diagnostic logs (LOG, LOG.old.*),
