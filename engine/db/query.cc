@@ -275,11 +275,31 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
         if (it->Valid() && it->key().compare(lower) < 0) it->Seek(lower);
       }
       level_positioned[level] = true;
+      int64_t resume_row = cached ? 0 : first_row;  // the first row not yet added
       for (; it->Valid() && it->key().compare(upper) < 0; it->Next()) {
         const int64_t row_start = static_cast<int64_t>(store::DecodeFixed64BE(it->key().data() + 8));
         TALLY_RETURN_IF_ERROR(add_row(row_start, it->value().ToStringView()));
+        resume_row = row_start + 1;
       }
-      if (!it->status().ok()) return store::FromRocks(it->status(), "read rollups of " + entry.labels.ToString());
+      if (!it->status().ok()) {
+        // RocksDB merges a row's operands when the iterator reaches it, so a damaged row of another
+        // series, stepped onto on the way to or past this one's rows, fails this iterator too. Read
+        // the rest of this series' range again, bounded to it, and report only damage inside it.
+        it.reset();
+        level_positioned[level] = false;
+        const rocksdb::Slice bound(upper);
+        rocksdb::ReadOptions bounded = ro;
+        bounded.iterate_upper_bound = &bound;
+        std::unique_ptr<rocksdb::Iterator> again(store_->db()->NewIterator(bounded, store_->rollup_cf(level)));
+        for (again->Seek(store::RollupKey(entry.id, resume_row)); again->Valid(); again->Next()) {
+          const int64_t row_start = static_cast<int64_t>(store::DecodeFixed64BE(again->key().data() + 8));
+          TALLY_RETURN_IF_ERROR(add_row(row_start, again->value().ToStringView()));
+        }
+        if (!again->status().ok()) {
+          return store::FromRocks(again->status(), "read rollups of " + entry.labels.ToString() + ", " +
+                                                       rollup::FamilyName(w));
+        }
+      }
       if (filling) {
         Status s = AddCachedCells(*filling, lp, group, accumulator, &result.stats.cells[level]);
         if (!s.ok()) return s.WithContext("series " + entry.labels.ToString() + ", " + rollup::FamilyName(w));

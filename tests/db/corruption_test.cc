@@ -13,6 +13,7 @@
 #include "support/scan_all.h"
 #include "support/temp_dir.h"
 #include "tally/db.h"
+#include "tally/query.h"
 
 namespace tally {
 namespace {
@@ -76,6 +77,54 @@ TEST(CorruptionTest, FlippedBlockByteIsNamedAndOtherSeriesStillRead) {
   EXPECT_TRUE(b.ok()) << b.ToString();
   EXPECT_EQ(testing::CountRows(rows), 200u);
   EXPECT_TRUE((*db)->GetStats().status().IsCorruption());
+}
+
+// A damaged rollup operand (merged on top of a good row, as a flush would) fails the query that
+// reads it with Corruption naming the series; it is never counted as zero, and other series still
+// answer.
+TEST(CorruptionTest, DamagedRollupOperandIsCorruptionNotZero) {
+  testing::TempDir dir;
+  const std::string path = dir.Sub("db");
+  MakeTwoSeries(path);  // with the default 1m/1h/1d rollups
+  uint64_t id_a = 0;
+  {
+    auto db = DB::Open(path, Options());
+    ASSERT_TRUE(db.ok());
+    auto series = (*db)->ListSeries({{LabelMatcher::Equal(Label::kWorkspace, "A")}});
+    ASSERT_TRUE(series.ok() && series->size() == 1);
+    id_a = (*series)[0].id;
+  }
+  {
+    RawRocks raw(path);
+    rocksdb::ColumnFamilyHandle* hours = raw.family("rollup.1h");
+    std::unique_ptr<rocksdb::Iterator> it(raw.db->NewIterator(rocksdb::ReadOptions(), hours));
+    std::string prefix;
+    store::PutFixed64BE(&prefix, id_a);
+    it->Seek(prefix);
+    ASSERT_TRUE(it->Valid() && it->key().starts_with(prefix)) << it->status().ToString();
+    const std::string key = it->key().ToString();
+    std::string operand = it->value().ToString();
+    operand[operand.size() / 2] ^= 0x08;
+    it.reset();
+    ASSERT_TRUE(raw.db->Merge(rocksdb::WriteOptions(), hours, key, operand).ok());
+  }
+  auto db = DB::Open(path, Options());
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  Query a;
+  a.filter.matchers = {LabelMatcher::Equal(Label::kWorkspace, "A")};
+  a.range = {kT - kMicrosPerDay, kT + kMicrosPerDay};
+  a.step = Step::kHour;  // reads the hour cells
+  Result<QueryResult> got = (*db)->Query(a);
+  ASSERT_FALSE(got.ok());
+  EXPECT_TRUE(got.status().IsCorruption()) << got.status().ToString();
+  EXPECT_NE(got.status().message().find("workspace=A,model=m,endpoint=e"), std::string::npos) << got.status().ToString();
+  Query b = a;
+  b.filter.matchers = {LabelMatcher::Equal(Label::kWorkspace, "B")};
+  b.step = Step::kNone;
+  got = (*db)->Query(b);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->rows.size(), 1u);
+  EXPECT_EQ(got->rows[0].totals.requests, 200u);
 }
 
 TEST(CorruptionTest, DamagedSstFilesNeverGiveWrongAnswers) {
