@@ -1,6 +1,8 @@
 // Unit tests of the ingest parsers: CSV records, JSON lines, timestamps and numbers.
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "tools/tally/csv_reader.h"
 #include "tools/tally/input_values.h"
 #include "tools/tally/json_line.h"
@@ -51,6 +53,51 @@ TEST(CsvReaderTest, MalformedRecordsAreFlaggedAndReadingGoesOn) {
   EXPECT_EQ(rows[2], (std::vector<std::string>{"ok", "1"}));
   EXPECT_EQ(errors[3], "unterminated quoted field");
   EXPECT_EQ(lines, (std::vector<uint64_t>{1, 2, 3, 4}));
+}
+
+// Random unquoted text, long lines and short, split by the reader and by a plain reference that
+// cuts lines at '\n' (dropping one '\r' before it), skips blank lines and splits at every ',':
+// the sixteen-bytes-at-a-time scan finds every separator, also at and across block edges.
+TEST(CsvReaderTest, UnquotedTextSplitsAsTheReferenceSays) {
+  std::mt19937_64 rng(3);
+  const std::string alphabet = "ab,,\n\r 0123456789-:.TZ";
+  for (int trial = 0; trial < 2000; ++trial) {
+    std::string text;
+    const size_t n = rng() % (trial % 10 == 0 ? 2000 : 80);
+    for (size_t i = 0; i < n; ++i) text += alphabet[rng() % alphabet.size()];
+    Rows want;
+    std::vector<uint64_t> want_lines;
+    uint64_t line = 0;
+    size_t start = 0;
+    while (start <= text.size()) {
+      size_t nl = text.find('\n', start);
+      const bool last = nl == std::string::npos;
+      if (last) nl = text.size();
+      ++line;
+      std::string_view l(text.data() + start, nl - start);
+      if (l.ends_with('\r')) l.remove_suffix(1);
+      if (!l.empty()) {
+        std::vector<std::string> fields;
+        size_t f = 0;
+        while (true) {
+          const size_t comma = l.find(',', f);
+          if (comma == std::string_view::npos) {
+            fields.emplace_back(l.substr(f));
+            break;
+          }
+          fields.emplace_back(l.substr(f, comma - f));
+          f = comma + 1;
+        }
+        want.push_back(fields);
+        want_lines.push_back(line);
+      }
+      if (last) break;
+      start = nl + 1;
+    }
+    std::vector<uint64_t> lines;
+    EXPECT_EQ(ReadCsv(text, &lines), want) << "trial " << trial;
+    EXPECT_EQ(lines, want_lines) << "trial " << trial;
+  }
 }
 
 TEST(CsvReaderTest, RecordTextIsTheRowAsWritten) {

@@ -2,6 +2,10 @@
 
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace tally::cli {
 namespace {
 
@@ -17,6 +21,26 @@ std::string_view Unquote(std::string_view raw, TextArena* arena) {
   return {out, n};
 }
 
+// The first ',', '\n' or '"' in [p, end), or end. Sixteen bytes at a time where SSE2 is there
+// (every x86-64): a CSV row's fields are short, and a memchr per field costs more than its scan.
+const char* FindCsvSpecial(const char* p, const char* end) {
+#if defined(__SSE2__)
+  const __m128i comma = _mm_set1_epi8(',');
+  const __m128i newline = _mm_set1_epi8('\n');
+  const __m128i quote = _mm_set1_epi8('"');
+  while (end - p >= 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i hits = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(bytes, comma), _mm_cmpeq_epi8(bytes, newline)),
+                                      _mm_cmpeq_epi8(bytes, quote));
+    const int mask = _mm_movemask_epi8(hits);
+    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+    p += 16;
+  }
+#endif
+  while (p < end && *p != ',' && *p != '\n' && *p != '"') ++p;
+  return p;
+}
+
 }  // namespace
 
 CsvReader::CsvReader(std::string_view data) : data_(data) {
@@ -25,35 +49,37 @@ CsvReader::CsvReader(std::string_view data) : data_(data) {
 
 bool CsvReader::Next(CsvRecord* record, TextArena* arena) {
   const char* const data = data_.data();
-  const size_t size = data_.size();
-  while (pos_ < size) {
-    const char* begin = data + pos_;
-    const char* newline = static_cast<const char*>(std::memchr(begin, '\n', size - pos_));
-    const char* end = newline != nullptr ? newline : data + size;
-    const size_t next = newline != nullptr ? static_cast<size_t>(newline - data) + 1 : size;
-    const char* line_end = end;
+  const char* const data_end = data + data_.size();
+  while (pos_ < data_.size()) {
+    const char* const begin = data + pos_;
+    record->fields.clear();
+    record->error = nullptr;
+    record->line = line_;
+    // One pass over the line: each ',' ends a field, the '\n' (or the end) ends the record, and a
+    // '"' sends the record to the quoted path, which starts over from the record's beginning.
+    const char* field = begin;
+    const char* p = begin;
+    while (true) {
+      p = FindCsvSpecial(p, data_end);
+      if (p == data_end || *p == '\n') break;
+      if (*p == '"') {
+        record->fields.clear();
+        return ReadQuotedRecord(record, arena);
+      }
+      record->fields.emplace_back(field, static_cast<size_t>(p - field));
+      field = ++p;
+    }
+    const size_t next = p == data_end ? data_.size() : static_cast<size_t>(p - data) + 1;
+    const char* line_end = p;
     if (line_end > begin && line_end[-1] == '\r') --line_end;
     if (line_end == begin) {  // blank line
       pos_ = next;
       ++line_;
       continue;
     }
-    record->fields.clear();
-    record->error = nullptr;
-    record->line = line_;
-    const size_t length = static_cast<size_t>(line_end - begin);
-    if (std::memchr(begin, '"', length) != nullptr) return ReadQuotedRecord(record, arena);
-    const char* field = begin;
-    while (true) {
-      const char* comma = static_cast<const char*>(std::memchr(field, ',', static_cast<size_t>(line_end - field)));
-      if (comma == nullptr) {
-        record->fields.emplace_back(field, static_cast<size_t>(line_end - field));
-        break;
-      }
-      record->fields.emplace_back(field, static_cast<size_t>(comma - field));
-      field = comma + 1;
-    }
-    record->text = std::string_view(begin, length);
+    // The last field ends at the line end, before a '\r' of "\r\n" (which a comma may precede).
+    record->fields.emplace_back(field, field <= line_end ? static_cast<size_t>(line_end - field) : 0);
+    record->text = std::string_view(begin, static_cast<size_t>(line_end - begin));
     pos_ = next;
     ++line_;
     return true;
