@@ -11,10 +11,9 @@
 #include "engine/inspect/inspect.h"
 #include "engine/inspect/verify.h"
 #include "engine/rollup/cell_row.h"
-#include "engine/rollup/merge_operator.h"
-#include "engine/rollup/resolutions.h"
 #include "engine/rollup/rollup_cell.h"
 #include "engine/store/layout.h"
+#include "support/raw_rocks.h"
 #include "support/scan_all.h"
 #include "support/temp_dir.h"
 #include "tally/db.h"
@@ -41,58 +40,27 @@ int64_t JsonNumber(const std::string& json, const std::string& key) {
   return std::stoll(m[1]);
 }
 
-// Opens the raw RocksDB under a tally directory with every column family and calls `change` with
-// the handle of the family named `family`.
+// Calls `change` with the raw RocksDB under a tally directory and the handle of its family
+// `family` (every family open, the rollup ones with their merge operator).
 template <typename Change>
 void ChangeRaw(const std::string& path, std::string_view family, Change change) {
-  std::vector<std::string> names;
-  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const std::string& name : names) {
-    rocksdb::ColumnFamilyOptions options;
-    if (rollup::ParseFamilyName(name)) options.merge_operator = rollup::NewRollupMergeOperator();
-    families.emplace_back(name, options);
-  }
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, families, &handles, &raw).ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  for (auto* h : handles) {
-    if (h->GetName() == family) change(db.get(), h);
-  }
-  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-  ASSERT_TRUE(db->Close().ok());
+  RawRocks raw(path);
+  change(raw.db.get(), raw.family(family));
 }
 
-// Flips one byte in the middle of the first stored block of the series whose workspace is
-// `workspace`, through the raw RocksDB (every column family opened, as RocksDB requires).
+// Flips one byte in the middle of the first stored block of series `series_id`.
 void FlipBlockByte(const std::string& path, uint64_t series_id) {
-  std::vector<std::string> names;
-  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const std::string& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, families, &handles, &raw).ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  rocksdb::ColumnFamilyHandle* blocks = nullptr;
-  for (auto* h : handles) {
-    if (h->GetName() == store::kBlocksFamily) blocks = h;
-  }
-  ASSERT_NE(blocks, nullptr);
-  {
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), blocks));
-    std::string prefix;
-    store::PutFixed64BE(&prefix, series_id);
-    it->Seek(prefix);
-    ASSERT_TRUE(it->Valid() && it->key().starts_with(prefix));
-    std::string key = it->key().ToString();
-    std::string value = it->value().ToString();
-    value[value.size() / 2] ^= 0x10;
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), blocks, key, value).ok());
-  }
-  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-  ASSERT_TRUE(db->Close().ok());
+  RawRocks raw(path);
+  std::unique_ptr<rocksdb::Iterator> it(raw.db->NewIterator(rocksdb::ReadOptions(), raw.blocks()));
+  std::string prefix;
+  store::PutFixed64BE(&prefix, series_id);
+  it->Seek(prefix);
+  ASSERT_TRUE(it->Valid() && it->key().starts_with(prefix));
+  const std::string key = it->key().ToString();
+  std::string value = it->value().ToString();
+  it.reset();
+  value[value.size() / 2] ^= 0x10;
+  ASSERT_TRUE(raw.db->Put(rocksdb::WriteOptions(), raw.blocks(), key, value).ok());
 }
 
 TEST(VerifyCommandTest, PassesOnAGoodStoreAndNamesAFlippedBlockByte) {
