@@ -218,8 +218,9 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
         if (!s.ok()) return s.WithContext("series " + entry.labels.ToString() + ", cached " + rollup::FamilyName(w));
         continue;
       }
+      // A miss reads all the series' cells for the cache, while it has room; else just the range.
       std::shared_ptr<query::CachedCells> filling;
-      if (cached) {
+      if (cached && totals_cache_->HasRoom(level)) {
         filling = std::make_shared<query::CachedCells>();
         filling->read_epoch = epoch;
       }
@@ -246,7 +247,7 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
       };
       const int64_t first_row = rollup::RowStart(lp.from, w);
       const int64_t last_row = rollup::RowStart(lp.to - 1, w);
-      if (!cached && (last_row - first_row) / (w * rollup::kCellsPerRow) < kMaxPointRows) {
+      if (!filling && (last_row - first_row) / (w * rollup::kCellsPerRow) < kMaxPointRows) {
         // A few rows, whose keys are known: point lookups cost less than positioning an iterator.
         for (int64_t row_start = first_row; row_start <= last_row; row_start += w * rollup::kCellsPerRow) {
           rocksdb::PinnableSlice value;
@@ -258,8 +259,8 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
         }
         continue;
       }
-      const std::string lower = store::RollupKey(entry.id, cached ? 0 : first_row);
-      const std::string upper = store::RollupKey(entry.id, cached ? INT64_MAX : last_row + 1);
+      const std::string lower = store::RollupKey(entry.id, filling ? 0 : first_row);
+      const std::string upper = store::RollupKey(entry.id, filling ? INT64_MAX : last_row + 1);
       std::unique_ptr<rocksdb::Iterator>& it = level_iterators[level];
       if (!it) it.reset(store_->db()->NewIterator(ro, store_->rollup_cf(level)));
       // Series come in id order, which is key order, so the iterator already stands at the first
@@ -275,7 +276,7 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
         if (it->Valid() && it->key().compare(lower) < 0) it->Seek(lower);
       }
       level_positioned[level] = true;
-      int64_t resume_row = cached ? 0 : first_row;  // the first row not yet added
+      int64_t resume_row = filling ? 0 : first_row;  // the first row not yet added
       for (; it->Valid() && it->key().compare(upper) < 0; it->Next()) {
         const int64_t row_start = static_cast<int64_t>(store::DecodeFixed64BE(it->key().data() + 8));
         TALLY_RETURN_IF_ERROR(add_row(row_start, it->value().ToStringView()));

@@ -18,6 +18,11 @@ std::shared_ptr<const CachedCells> TotalsCache::Find(size_t level, uint32_t seri
   return modified <= std::min(cells->read_epoch, epoch) ? cells : nullptr;
 }
 
+bool TotalsCache::HasRoom(size_t level) const {
+  std::lock_guard lock(mu_);
+  return level < bytes_.size() && bytes_[level] < level_budget_;
+}
+
 void TotalsCache::Store(size_t level, uint32_t series, std::shared_ptr<const CachedCells> cells) {
   std::lock_guard lock(mu_);
   if (level >= entries_.size()) return;

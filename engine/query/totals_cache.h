@@ -68,6 +68,8 @@ class TotalsCache {
 
   // The entry of (level, series) valid for a query at `epoch`, or nullptr.
   std::shared_ptr<const CachedCells> Find(size_t level, uint32_t series, uint64_t epoch) const;
+  // Whether a new entry at `level` could still be kept (its share of the budget is not used up).
+  bool HasRoom(size_t level) const;
   // Keeps `cells` (read at cells->read_epoch) when it is still current and fits the budget.
   void Store(size_t level, uint32_t series, std::shared_ptr<const CachedCells> cells);
   // A flush at `epoch` changed the cells of `series` (at every level).

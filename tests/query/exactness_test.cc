@@ -218,6 +218,16 @@ TEST_F(QueryExactnessTest, RandomQueriesMatchBruteForceEverywhere) {
   Open(reopen);
   CheckQueries(maker, 2500, "after reopening");
   EXPECT_EQ(queries_checked_, 10000);
+  // The same answers from RocksDB alone (no rollup cache), and with a cache too small to hold
+  // every series (some answered from memory, some not).
+  Options uncached = reopen;
+  uncached.rollup_cache_bytes = 0;
+  Open(uncached);
+  CheckQueries(maker, 1000, "without the rollup cache");
+  Options small = reopen;
+  small.rollup_cache_bytes = 64u << 10;
+  Open(small);
+  CheckQueries(maker, 1000, "with a small rollup cache");
 
   // The plan did use every source: rollup cells at each resolution, raw edges and the head.
   Query q;
