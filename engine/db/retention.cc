@@ -34,6 +34,16 @@ std::string EncodeExpiredBefore(const std::vector<int64_t>& before) {
 
 }  // namespace
 
+Result<std::vector<int64_t>> DecodeExpiredBefore(std::string_view value, size_t levels) {
+  if (value.size() != 4 + 8 * levels || codec::DecodeFixed32(value.data()) != levels) {
+    return Status::Corruption("retention record has " + std::to_string(value.size()) + " bytes for " +
+                              std::to_string(levels) + " levels");
+  }
+  std::vector<int64_t> before(levels);
+  for (size_t i = 0; i < levels; ++i) before[i] = static_cast<int64_t>(codec::DecodeFixed64(value.data() + 4 + 8 * i));
+  return before;
+}
+
 Result<std::vector<int64_t>> RollupRetention(const Options& options, const std::vector<int64_t>& resolutions_us) {
   std::vector<int64_t> retention = options.rollup_retention_us;
   if (retention.empty()) {
@@ -64,11 +74,7 @@ Status DBImpl::LoadRetention() {
   std::string v;
   rocksdb::Status rs = store_->db()->Get(rocksdb::ReadOptions(), store_->cf(Family::kMeta), store::kMetaExpiredBefore, &v);
   if (rs.ok()) {
-    if (v.size() != 4 + 8 * levels || codec::DecodeFixed32(v.data()) != levels) {
-      return Status::Corruption("retention record has " + std::to_string(v.size()) + " bytes for " +
-                                std::to_string(levels) + " levels");
-    }
-    for (size_t i = 0; i < levels; ++i) before[i] = static_cast<int64_t>(codec::DecodeFixed64(v.data() + 4 + 8 * i));
+    TALLY_ASSIGN_OR_RETURN(before, DecodeExpiredBefore(v, levels));
   } else if (!rs.IsNotFound()) {
     return store::FromRocks(rs, "read retention record");
   }

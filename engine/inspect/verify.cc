@@ -9,6 +9,7 @@
 #include "engine/codec/block.h"
 #include "engine/codec/coding.h"
 #include "engine/db/db_impl.h"
+#include "engine/db/retention.h"
 #include "engine/ingest/dedup_record.h"
 #include "engine/ingest/log_record.h"
 #include "engine/inspect/rollup_check.h"
@@ -327,15 +328,12 @@ class Verifier {
     std::string value;
     rocksdb::Status rs = db_->Get(read_, families_.meta, store::kMetaExpiredBefore, &value);
     if (rs.ok()) {
-      const size_t levels = 1 + families_.rollups.size();
-      if (value.size() != 4 + 8 * levels || codec::DecodeFixed32(value.data()) != levels) {
-        Problem("meta", "", "the retention record has " + std::to_string(value.size()) + " bytes for " +
-                                std::to_string(levels) + " levels; rollups are not compared with raw events");
+      Result<std::vector<int64_t>> before = db::DecodeExpiredBefore(value, 1 + families_.rollups.size());
+      if (!before.ok()) {
+        Problem("meta", "", before.status().message() + "; rollups are not compared with raw events");
         return Status::OK();
       }
-      for (size_t i = 0; i < levels; ++i) {
-        input.expired_before.push_back(static_cast<int64_t>(codec::DecodeFixed64(value.data() + 4 + 8 * i)));
-      }
+      input.expired_before = std::move(before).value();
     } else if (!rs.IsNotFound()) {
       return store::FromRocks(rs, "read the retention record");
     }
