@@ -49,24 +49,10 @@ struct LevelPieces {
   }
 };
 
-Totals CountersOf(const rollup::RollupCell& cell) {
-  Totals t;
-  t.requests = cell.count;
-  t.retryable_errors = cell.retryable;
-  t.fatal_errors = cell.fatal;
-  t.input_tokens = cell.input_tokens;
-  t.output_tokens = cell.output_tokens;
-  t.spend_micros = cell.cost_micros;
-  t.latency_sum_us = cell.latency_sum_us();
-  t.latency_min_us = cell.latency_min_us();
-  t.latency_max_us = cell.latency_max_us();
-  return t;
-}
-
 // Adds the cached cells that lie in the level's pieces, walking both in time order.
 template <typename AccumulatorOf>
 Status AddCachedCells(const query::CachedCells& cells, const LevelPieces& lp, uint32_t group,
-                      AccumulatorOf& accumulator, uint64_t* cells_read) {
+                      AccumulatorOf& accumulator, rollup::RollupCell* scratch, uint64_t* cells_read) {
   auto c = std::lower_bound(cells.starts.begin(), cells.starts.end(), lp.from) - cells.starts.begin();
   const auto n = static_cast<ptrdiff_t>(cells.starts.size());
   for (const Piece& piece : lp.pieces) {
@@ -74,7 +60,7 @@ Status AddCachedCells(const query::CachedCells& cells, const LevelPieces& lp, ui
     for (; c < n && cells.starts[c] < piece.to_us; ++c) {
       query::Accumulator& a = accumulator(group, piece.bucket);
       if (a.with_latencies()) {
-        TALLY_RETURN_IF_ERROR(a.AddCounters(cells.totals[c], cells.Encoded(c)));
+        TALLY_RETURN_IF_ERROR(a.AddCachedCell(cells.totals[c], cells.Encoded(c), scratch));
       } else {
         a.AddTotals(cells.totals[c]);
       }
@@ -214,7 +200,7 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
       const bool cached = level > 0;
       std::shared_ptr<const query::CachedCells> cells;
       if (cached && (cells = totals_cache_->Find(level, matched[i], epoch)) != nullptr) {
-        Status s = AddCachedCells(*cells, lp, group, accumulator, &result.stats.cells[level]);
+        Status s = AddCachedCells(*cells, lp, group, accumulator, &cell, &result.stats.cells[level]);
         if (!s.ok()) return s.WithContext("series " + entry.labels.ToString() + ", cached " + rollup::FamilyName(w));
         continue;
       }
@@ -231,14 +217,12 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
           const int index = std::countr_zero(bits);
           if (filling) {
             s = rollup::RollupCell::Decode(view.cells[index], &cell, false);
-            filling->Add(row_start + index * w, CountersOf(cell), view.cells[index]);
+            filling->Add(row_start + index * w, query::CountersOf(cell), view.cells[index]);
             continue;
           }
           const Piece* piece = lp.Find(row_start + index * w);
           if (piece == nullptr) continue;
-          // Counters decoded, a sketch skipped; latencies, when asked for, merged from the bytes.
-          s = rollup::RollupCell::Decode(view.cells[index], &cell, false);
-          if (s.ok()) s = accumulator(group, piece->bucket).AddCounters(CountersOf(cell), view.cells[index]);
+          s = accumulator(group, piece->bucket).AddEncodedCell(view.cells[index], &cell);
           ++result.stats.cells[level];
         }
         if (s.ok()) return s;
@@ -302,7 +286,7 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
         }
       }
       if (filling) {
-        Status s = AddCachedCells(*filling, lp, group, accumulator, &result.stats.cells[level]);
+        Status s = AddCachedCells(*filling, lp, group, accumulator, &cell, &result.stats.cells[level]);
         if (!s.ok()) return s.WithContext("series " + entry.labels.ToString() + ", " + rollup::FamilyName(w));
         filling->ShrinkToFit();
         totals_cache_->Store(level, matched[i], std::move(filling));

@@ -3,7 +3,29 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/util/status_macros.h"
+
 namespace tally::query {
+
+Totals CountersOf(const rollup::RollupCell& cell) {
+  Totals t;
+  t.requests = cell.count;
+  t.retryable_errors = cell.retryable;
+  t.fatal_errors = cell.fatal;
+  t.input_tokens = cell.input_tokens;
+  t.output_tokens = cell.output_tokens;
+  t.spend_micros = cell.cost_micros;
+  t.latency_sum_us = cell.latency_sum_us();
+  t.latency_min_us = cell.latency_min_us();
+  t.latency_max_us = cell.latency_max_us();
+  return t;
+}
+
+Status Accumulator::AddEncodedCell(std::string_view encoded, rollup::RollupCell* scratch) {
+  TALLY_RETURN_IF_ERROR(rollup::RollupCell::DecodeAddingLatencies(encoded, scratch, latencies_ ? &*latencies_ : nullptr));
+  AddTotals(CountersOf(*scratch));
+  return Status::OK();
+}
 
 void Accumulator::AddEvent(const EventRow& row) {
   ++totals_.requests;

@@ -12,6 +12,9 @@
 
 namespace tally::query {
 
+// A cell's counters as query totals.
+Totals CountersOf(const rollup::RollupCell& cell);
+
 class Accumulator {
  public:
   explicit Accumulator(bool with_latencies) {
@@ -19,13 +22,15 @@ class Accumulator {
   }
 
   void AddEvent(const EventRow& row);
-  // Adds the counters of a cell (decoded without latencies, or from the TotalsCache) and, for an
-  // accumulator with latencies, the latencies of the encoded cell `encoded`, which are merged
-  // straight from its bytes.
-  Status AddCounters(const Totals& cell, std::string_view encoded) {
-    AddTotals(cell);
-    if (latencies_ && cell.successes() > 0) return rollup::RollupCell::AddEncodedLatenciesTo(encoded, &*latencies_);
-    return Status::OK();
+  // Adds the encoded cell `encoded` (decoded once, into *scratch): its counters and, for an
+  // accumulator with latencies, its latencies, a sketch merged straight from its bytes.
+  Status AddEncodedCell(std::string_view encoded, rollup::RollupCell* scratch);
+  // The same for a cell whose counters are known already (the cache holds them decoded); its bytes
+  // are decoded only for latencies.
+  Status AddCachedCell(const Totals& counters, std::string_view encoded, rollup::RollupCell* scratch) {
+    AddTotals(counters);
+    if (!latencies_ || counters.successes() == 0) return Status::OK();
+    return rollup::RollupCell::DecodeAddingLatencies(encoded, scratch, &*latencies_);
   }
   // Adds the counters alone. REQUIRES: !with_latencies().
   void AddTotals(const Totals& cell) {

@@ -346,17 +346,19 @@ Status RollupCell::MergeEncoded(std::string_view bytes) {
   return CheckSketchCount();
 }
 
-Status RollupCell::AddEncodedLatenciesTo(std::string_view bytes, Sketch* sketch) {
-  RollupCell c;
-  std::string_view sketch_bytes;
+Status RollupCell::DecodeAddingLatencies(std::string_view bytes, RollupCell* out, Sketch* latencies) {
+  RollupCell& c = *out;
+  c.ResetLatencies();
+  std::string_view sketch;
   TALLY_RETURN_IF_ERROR(DecodeParts(bytes, &c, &c.latency_sum_, &c.latency_min_, &c.latency_max_, &c.exact_,
-                                    &c.exact_count_, &sketch_bytes));
-  if (sketch_bytes.empty()) return c.AddLatenciesTo(sketch);
-  const uint64_t before = sketch->Count();
-  Status s = sketch->MergeFrom(sketch_bytes);
+                                    &c.exact_count_, &sketch));
+  if (latencies == nullptr || c.successes() == 0) return Status::OK();
+  if (sketch.empty()) return c.AddLatenciesTo(latencies);
+  const uint64_t before = latencies->Count();
+  Status s = latencies->MergeFrom(sketch);
   if (!s.ok()) return s.WithContext("rollup cell");
-  if (sketch->Count() - before != c.successes()) {
-    return Status::Corruption("rollup cell: sketch holds " + std::to_string(sketch->Count() - before) +
+  if (latencies->Count() - before != c.successes()) {
+    return Status::Corruption("rollup cell: sketch holds " + std::to_string(latencies->Count() - before) +
                               " values for " + std::to_string(c.successes()) + " successful requests");
   }
   return Status::OK();

@@ -97,10 +97,11 @@ class RollupCell {
 
   // Adds this cell's successful latencies to `sketch` (which must use default SketchOptions).
   Status AddLatenciesTo(Sketch* sketch) const;
-  // The same for an encoded cell (exactly one), without building the cell or its sketch: a
-  // sketch is merged straight from its bytes. Corruption when the bytes are damaged; `sketch` may
-  // then hold part of them and must be discarded.
-  static Status AddEncodedLatenciesTo(std::string_view bytes, Sketch* sketch);
+  // Decodes one cell (all of `bytes`) as Decode(bytes, out, false) does — a sketch is not kept —
+  // and, when `latencies` is given, adds the cell's latencies to it, a sketch straight from its
+  // bytes. For queries, which need each cell's counters and latencies once. Corruption when the
+  // bytes are damaged; `latencies` may then hold part of them and must be discarded.
+  static Status DecodeAddingLatencies(std::string_view bytes, RollupCell* out, Sketch* latencies);
   // The exact latencies when the cell keeps them (sorted ascending), else nullptr.
   std::span<const int64_t> exact_latencies() const { return {exact_.data(), exact_count_}; }
   bool has_sketch() const { return sketch_.has_value(); }
