@@ -182,7 +182,7 @@ Result<std::unique_ptr<DB>> DBImpl::Open(const std::string& path, const Options&
   std::unique_ptr<DBImpl> db(new DBImpl(path, options));
   db->options_.rollup_resolutions_us = resolutions;
   db->options_.rollup_retention_us = rollup_retention;
-  db->totals_cache_ = std::make_unique<query::TotalsCache>(resolutions.size(), options.rollup_cache_bytes);
+  db->rollup_cache_ = std::make_unique<query::RollupCache>(resolutions.size(), options.rollup_cache_bytes);
   store::RocksStore::RollupFamilies rollup_families;
   for (int64_t r : resolutions) rollup_families.names.push_back(rollup::FamilyName(r));
   rollup_families.merge_operator = rollup::NewRollupMergeOperator();
@@ -564,7 +564,7 @@ Status DBImpl::FlushLocked(uint64_t min_bytes) {
         ++flush_epoch_;
         uint32_t last = UINT32_MAX;  // a series' rows come together
         for (const head::EncodedRollup& r : rollups) {
-          if (r.series_dense != last) totals_cache_->Touch(r.series_dense, flush_epoch_);
+          if (r.series_dense != last) rollup_cache_->Touch(r.series_dense, flush_epoch_);
           last = r.series_dense;
         }
       }
@@ -699,7 +699,7 @@ Status DBImpl::Refresh() {
   std::lock_guard flush_lock(flush_mu_);
   std::lock_guard write_lock(write_mu_);
   TALLY_RETURN_IF_ERROR(store::FromRocks(store_->db()->TryCatchUpWithPrimary(), "catch up with the writer"));
-  totals_cache_->Clear();
+  rollup_cache_->Clear();
   TALLY_RETURN_IF_ERROR(LoadRetention());
   TALLY_RETURN_IF_ERROR(LoadSeries());
   return ReplayLog();

@@ -33,7 +33,7 @@
 #include "engine/ingest/label_memo.h"
 #include "engine/ingest/log_record.h"
 #include "engine/query/availability.h"
-#include "engine/query/totals_cache.h"
+#include "engine/query/rollup_cache.h"
 #include "engine/rollup/rollup_builder.h"
 #include "engine/series/catalog.h"
 #include "engine/store/rocks_store.h"
@@ -133,7 +133,7 @@ class DBImpl final : public DB {
   // Counts the flushes that wrote rollup cells (under snapshot_mu_ exclusively), so queries know
   // which cached cells agree with their snapshot.
   uint64_t flush_epoch_ = 0;
-  std::unique_ptr<query::TotalsCache> totals_cache_;
+  std::unique_ptr<query::RollupCache> rollup_cache_;
   ingest::LogRecordBuilder log_builder_;
   ingest::LabelMemo label_memo_;
   ingest::DedupIndex dedup_index_;

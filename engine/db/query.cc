@@ -199,14 +199,14 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
       // Coarse levels: all the series' cells, cached in memory.
       const bool cached = level > 0;
       std::shared_ptr<const query::CachedCells> cells;
-      if (cached && (cells = totals_cache_->Find(level, matched[i], epoch)) != nullptr) {
+      if (cached && (cells = rollup_cache_->Find(level, matched[i], epoch)) != nullptr) {
         Status s = AddCachedCells(*cells, lp, group, accumulator, &cell, &result.stats.cells[level]);
         if (!s.ok()) return s.WithContext("series " + entry.labels.ToString() + ", cached " + rollup::FamilyName(w));
         continue;
       }
       // A miss reads all the series' cells for the cache, while it has room; else just the range.
       std::shared_ptr<query::CachedCells> filling;
-      if (cached && totals_cache_->HasRoom(level)) {
+      if (cached && rollup_cache_->HasRoom(level)) {
         filling = std::make_shared<query::CachedCells>();
         filling->read_epoch = epoch;
       }
@@ -289,7 +289,7 @@ Result<QueryResult> DBImpl::Query(const tally::Query& q) {
         Status s = AddCachedCells(*filling, lp, group, accumulator, &cell, &result.stats.cells[level]);
         if (!s.ok()) return s.WithContext("series " + entry.labels.ToString() + ", " + rollup::FamilyName(w));
         filling->ShrinkToFit();
-        totals_cache_->Store(level, matched[i], std::move(filling));
+        rollup_cache_->Store(level, matched[i], std::move(filling));
       }
     }
 

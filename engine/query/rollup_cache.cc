@@ -1,15 +1,15 @@
-#include "engine/query/totals_cache.h"
+#include "engine/query/rollup_cache.h"
 
 #include <algorithm>
 
 namespace tally::query {
 
-TotalsCache::TotalsCache(size_t levels, size_t budget_bytes)
+RollupCache::RollupCache(size_t levels, size_t budget_bytes)
     : level_budget_(budget_bytes / std::max<size_t>(1, levels > 1 ? levels - 1 : 1)),
       bytes_(levels, 0),
       entries_(levels) {}
 
-std::shared_ptr<const CachedCells> TotalsCache::Find(size_t level, uint32_t series, uint64_t epoch) const {
+std::shared_ptr<const CachedCells> RollupCache::Find(size_t level, uint32_t series, uint64_t epoch) const {
   std::lock_guard lock(mu_);
   if (level >= entries_.size() || series >= entries_[level].size()) return nullptr;
   const std::shared_ptr<const CachedCells>& cells = entries_[level][series];
@@ -18,12 +18,12 @@ std::shared_ptr<const CachedCells> TotalsCache::Find(size_t level, uint32_t seri
   return modified <= std::min(cells->read_epoch, epoch) ? cells : nullptr;
 }
 
-bool TotalsCache::HasRoom(size_t level) const {
+bool RollupCache::HasRoom(size_t level) const {
   std::lock_guard lock(mu_);
   return level < bytes_.size() && bytes_[level] < level_budget_;
 }
 
-void TotalsCache::Store(size_t level, uint32_t series, std::shared_ptr<const CachedCells> cells) {
+void RollupCache::Store(size_t level, uint32_t series, std::shared_ptr<const CachedCells> cells) {
   std::lock_guard lock(mu_);
   if (level >= entries_.size()) return;
   if (series < modified_.size() && modified_[series] > cells->read_epoch) return;  // stale already
@@ -36,7 +36,7 @@ void TotalsCache::Store(size_t level, uint32_t series, std::shared_ptr<const Cac
   slot = std::move(cells);
 }
 
-void TotalsCache::Touch(uint32_t series, uint64_t epoch) {
+void RollupCache::Touch(uint32_t series, uint64_t epoch) {
   std::lock_guard lock(mu_);
   if (series >= modified_.size()) modified_.resize(series + 1, 0);
   modified_[series] = epoch;
@@ -49,13 +49,13 @@ void TotalsCache::Touch(uint32_t series, uint64_t epoch) {
   }
 }
 
-void TotalsCache::Clear() {
+void RollupCache::Clear() {
   std::lock_guard lock(mu_);
   for (auto& level_entries : entries_) level_entries.clear();
   std::fill(bytes_.begin(), bytes_.end(), 0);
 }
 
-size_t TotalsCache::bytes() const {
+size_t RollupCache::bytes() const {
   std::lock_guard lock(mu_);
   size_t total = 0;
   for (size_t b : bytes_) total += b;

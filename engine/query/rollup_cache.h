@@ -1,4 +1,4 @@
-// TotalsCache: the coarse rollup cells (every resolution but the finest) of a series, decoded once
+// RollupCache: the coarse rollup cells (every resolution but the finest) of a series, decoded once
 // and kept in memory, so that dashboard questions over many series — top models of all workspaces,
 // error rates or latency percentiles of every endpoint — add up a few in-memory cells per series
 // instead of reading and parsing RocksDB rows.
@@ -62,9 +62,9 @@ struct CachedCells {
   }
 };
 
-class TotalsCache {
+class RollupCache {
  public:
-  TotalsCache(size_t levels, size_t budget_bytes);
+  RollupCache(size_t levels, size_t budget_bytes);
 
   // The entry of (level, series) valid for a query at `epoch`, or nullptr.
   std::shared_ptr<const CachedCells> Find(size_t level, uint32_t series, uint64_t epoch) const;
