@@ -63,8 +63,17 @@ measure names; every object ends with "stats" (how the answer was found). CSV: a
 the same names, then the rows. Exit status: 0 done, 1 runtime error, 2 usage error.
 )help";
 
-void AddGroupColumns(const tally::Query& q, ResultTable* table) {
+// The columns every row starts with: its bucket (when bucketed) and its group labels.
+void AddLeadingColumns(const tally::Query& q, bool with_time, ResultTable* table) {
+  if (with_time) table->AddColumn("time", ColumnKind::kTime);
   for (Label label : q.group_by) table->AddColumn(std::string(LabelName(label)), ColumnKind::kText);
+}
+
+std::vector<Cell> LeadingCells(const ResultRow& row, bool with_time) {
+  std::vector<Cell> cells;
+  if (with_time) cells.push_back(Cell::Int(row.time_us));
+  for (const std::string& value : row.group) cells.push_back(Cell::Text(value));
+  return cells;
 }
 
 void AddQuantileColumns(const tally::Query& q, ResultTable* table) {
@@ -76,8 +85,7 @@ Cell LatencyCell(const Totals& t, double value) { return t.successes() == 0 ? Ce
 // The columns of summary, series and top: counts, money and rates of every request.
 ResultTable UsageTable(const tally::Query& q, bool with_time, const std::vector<ResultRow>& rows) {
   ResultTable table;
-  if (with_time) table.AddColumn("time", ColumnKind::kTime);
-  AddGroupColumns(q, &table);
+  AddLeadingColumns(q, with_time, &table);
   table.AddColumn("requests", ColumnKind::kCount);
   table.AddColumn("input_tokens", ColumnKind::kCount);
   table.AddColumn("output_tokens", ColumnKind::kCount);
@@ -90,9 +98,7 @@ ResultTable UsageTable(const tally::Query& q, bool with_time, const std::vector<
   AddQuantileColumns(q, &table);
   for (const ResultRow& row : rows) {
     const Totals& t = row.totals;
-    std::vector<Cell> cells;
-    if (with_time) cells.push_back(Cell::Int(row.time_us));
-    for (const std::string& value : row.group) cells.push_back(Cell::Text(value));
+    std::vector<Cell> cells = LeadingCells(row, with_time);
     cells.push_back(Cell::Int(static_cast<int64_t>(t.requests)));
     cells.push_back(Cell::Int(t.input_tokens));
     cells.push_back(Cell::Int(t.output_tokens));
@@ -112,8 +118,7 @@ ResultTable UsageTable(const tally::Query& q, bool with_time, const std::vector<
 ResultTable LatencyTable(const tally::Query& q, const std::vector<ResultRow>& rows) {
   ResultTable table;
   const bool with_time = q.step != Step::kNone;
-  if (with_time) table.AddColumn("time", ColumnKind::kTime);
-  AddGroupColumns(q, &table);
+  AddLeadingColumns(q, with_time, &table);
   table.AddColumn("requests", ColumnKind::kCount);
   table.AddColumn("successes", ColumnKind::kCount);
   table.AddColumn("avg_latency_us", ColumnKind::kLatency);
@@ -122,9 +127,7 @@ ResultTable LatencyTable(const tally::Query& q, const std::vector<ResultRow>& ro
   AddQuantileColumns(q, &table);
   for (const ResultRow& row : rows) {
     const Totals& t = row.totals;
-    std::vector<Cell> cells;
-    if (with_time) cells.push_back(Cell::Int(row.time_us));
-    for (const std::string& value : row.group) cells.push_back(Cell::Text(value));
+    std::vector<Cell> cells = LeadingCells(row, with_time);
     cells.push_back(Cell::Int(static_cast<int64_t>(t.requests)));
     cells.push_back(Cell::Int(static_cast<int64_t>(t.successes())));
     cells.push_back(LatencyCell(t, t.avg_latency_us()));
