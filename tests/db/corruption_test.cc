@@ -56,13 +56,8 @@ TEST(CorruptionTest, FlippedBlockByteIsNamedAndOtherSeriesStillRead) {
   }
   {
     RawRocks raw(path);
-    std::unique_ptr<rocksdb::Iterator> it(raw.db->NewIterator(rocksdb::ReadOptions(), raw.blocks()));
-    std::string prefix;
-    store::PutFixed64BE(&prefix, id_a);
-    it->Seek(prefix);
-    ASSERT_TRUE(it->Valid() && it->key().starts_with(prefix));
-    std::string key = it->key().ToString();
-    std::string value = it->value().ToString();
+    auto [key, value] = raw.FirstOf(raw.blocks(), id_a);
+    ASSERT_FALSE(value.empty());
     value[value.size() / 2] ^= 0x20;
     ASSERT_TRUE(raw.db->Put(rocksdb::WriteOptions(), raw.blocks(), key, value).ok());
   }
@@ -97,15 +92,9 @@ TEST(CorruptionTest, DamagedRollupOperandIsCorruptionNotZero) {
   {
     RawRocks raw(path);
     rocksdb::ColumnFamilyHandle* hours = raw.family("rollup.1h");
-    std::unique_ptr<rocksdb::Iterator> it(raw.db->NewIterator(rocksdb::ReadOptions(), hours));
-    std::string prefix;
-    store::PutFixed64BE(&prefix, id_a);
-    it->Seek(prefix);
-    ASSERT_TRUE(it->Valid() && it->key().starts_with(prefix)) << it->status().ToString();
-    const std::string key = it->key().ToString();
-    std::string operand = it->value().ToString();
+    auto [key, operand] = raw.FirstOf(hours, id_a);
+    ASSERT_FALSE(operand.empty());
     operand[operand.size() / 2] ^= 0x08;
-    it.reset();
     ASSERT_TRUE(raw.db->Merge(rocksdb::WriteOptions(), hours, key, operand).ok());
   }
   auto db = DB::Open(path, Options());

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -41,6 +42,20 @@ struct RawRocks {
     return nullptr;
   }
   rocksdb::ColumnFamilyHandle* blocks() { return family(store::kBlocksFamily); }
+
+  // The key and value of the first record of series `series_id` in `family` (keys start with the
+  // series id, big-endian); both empty, after a test failure, when it has none.
+  std::pair<std::string, std::string> FirstOf(rocksdb::ColumnFamilyHandle* family, uint64_t series_id) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), family));
+    std::string prefix;
+    store::PutFixed64BE(&prefix, series_id);
+    it->Seek(prefix);
+    if (!it->Valid() || !it->key().starts_with(prefix)) {
+      ADD_FAILURE() << "no record of series " << series_id << ": " << it->status().ToString();
+      return {};
+    }
+    return {it->key().ToString(), it->value().ToString()};
+  }
 
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;

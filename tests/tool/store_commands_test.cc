@@ -51,14 +51,8 @@ void ChangeRaw(const std::string& path, std::string_view family, Change change) 
 // Flips one byte in the middle of the first stored block of series `series_id`.
 void FlipBlockByte(const std::string& path, uint64_t series_id) {
   RawRocks raw(path);
-  std::unique_ptr<rocksdb::Iterator> it(raw.db->NewIterator(rocksdb::ReadOptions(), raw.blocks()));
-  std::string prefix;
-  store::PutFixed64BE(&prefix, series_id);
-  it->Seek(prefix);
-  ASSERT_TRUE(it->Valid() && it->key().starts_with(prefix));
-  const std::string key = it->key().ToString();
-  std::string value = it->value().ToString();
-  it.reset();
+  auto [key, value] = raw.FirstOf(raw.blocks(), series_id);
+  ASSERT_FALSE(value.empty());
   value[value.size() / 2] ^= 0x10;
   ASSERT_TRUE(raw.db->Put(rocksdb::WriteOptions(), raw.blocks(), key, value).ok());
 }
